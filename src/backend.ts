@@ -1,0 +1,47 @@
+/**
+ * The seam between the public API and the thread it is called on. The hub
+ * (any thread that is not a carrier) and a carrier implement the same
+ * operations differently: on the hub nothing may block, in a carrier a
+ * blocking call parks the green thread on its channel.
+ *
+ * A carrier installs its backend in a global slot before user code loads, so
+ * every copy of this package loaded in that isolate finds it.
+ *
+ * Runs on every thread.
+ */
+import type { Shipped } from './shipping/types.js';
+
+export interface ThreadStatus {
+  dead: boolean;
+  killed: boolean;
+}
+
+/** What a carrier does for the public API; the hub side calls the Hub directly. */
+export interface Backend {
+  readonly isCarrier: boolean;
+  /** Starts a green thread; returns its id. `args` is already serialized. */
+  spawn(shipped: Shipped, args: Uint8Array): number;
+  /** Parks until green thread `id` ends; returns its value or throws its error. */
+  wait(id: number): unknown;
+  /** Promise of green thread `id`'s value. */
+  result(id: number): Promise<unknown>;
+  kill(id: number, reason: unknown, force: boolean): void;
+  link(id: number, cb: (error: unknown, value: unknown) => void): void;
+  status(id: number): ThreadStatus;
+  sleep(ms: number): void;
+  /** Id of the green thread running here, or undefined on the hub. */
+  currentId(): number | undefined;
+  /** Round trip with no work (benchmarks). */
+  nop(): void;
+}
+
+const SLOT = Symbol.for('greenthread.backend');
+
+/** The carrier's backend if this isolate is a carrier, else undefined. */
+export function carrierBackend(): Backend | undefined {
+  return (globalThis as Record<symbol, Backend | undefined>)[SLOT];
+}
+
+export function installCarrierBackend(backend: Backend): void {
+  (globalThis as Record<symbol, Backend | undefined>)[SLOT] = backend;
+}

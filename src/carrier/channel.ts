@@ -1,0 +1,66 @@
+/**
+ * The carrier's end of its channel: post a request, ring the hub's doorbell,
+ * park on Atomics.wait until the reply for exactly this request arrives.
+ *
+ * Runs on a carrier (worker thread) only.
+ */
+import { workerData, type MessagePort } from 'node:worker_threads';
+import { errorFromWire, GreenThreadExit, type WireError } from '../errors.js';
+import { ChannelView, serialize } from '../channel/channel.js';
+import {
+  BELL,
+  F64_REQ,
+  F64_RESP,
+  LEN_NONE,
+  REQ_LEN,
+  REQ_OP,
+  REQ_SEQ,
+  RESP_LEN,
+  RESP_SEQ,
+  RESP_STATUS,
+  RING_START,
+  RING_TAIL,
+  STATUS_KILLED,
+  STATUS_OK,
+} from '../channel/layout.js';
+import type { CarrierData } from '../channel/messages.js';
+
+const data = workerData as CarrierData;
+export const channel = new ChannelView(data.channel);
+export const port: MessagePort = data.port;
+const bell = new Int32Array(data.doorbell);
+const ringMask = data.ringMask;
+const me = data.index + 1;
+let seq = 0;
+
+/**
+ * Parks the current green thread until the hub has served request `op`.
+ * `num` travels in a Float64 slot; `value`, if any, is serialized.
+ * Returns the reply, or throws the error (or GreenThreadExit) the hub sent.
+ */
+export function park(op: number, num = 0, value?: unknown): unknown {
+  const i32 = channel.i32;
+  channel.f64[F64_REQ] = num;
+  if (value === undefined) i32[REQ_LEN] = LEN_NONE;
+  else channel.writeBytes(REQ_LEN, serialize(value, 'argument'), port);
+  i32[REQ_OP] = op;
+  const mine = ++seq | 0;
+  Atomics.store(i32, REQ_SEQ, mine);
+
+  // Ring: reserve a ring slot, publish our index in it, then bump the bell.
+  const slot = Atomics.add(bell, RING_TAIL, 1) & ringMask;
+  Atomics.store(bell, RING_START + slot, me);
+  Atomics.add(bell, BELL, 1);
+  Atomics.notify(bell, BELL, 1);
+
+  // Wait on the sequence number, never on a flag: a stale notify for an
+  // earlier request only makes us re-check and park again.
+  for (let seen = Atomics.load(i32, RESP_SEQ); seen !== mine; seen = Atomics.load(i32, RESP_SEQ)) {
+    Atomics.wait(i32, RESP_SEQ, seen);
+  }
+  const status = i32[RESP_STATUS];
+  const reply = channel.read(RESP_LEN, F64_RESP, port);
+  if (status === STATUS_OK) return reply;
+  if (status === STATUS_KILLED) throw new GreenThreadExit(reply);
+  throw errorFromWire(reply as WireError, new Error().stack);
+}

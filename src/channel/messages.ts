@@ -1,0 +1,50 @@
+/**
+ * Messages that go by postMessage rather than through the channel: things
+ * that must stay ordered with a green thread's output (stdout chunks, the end
+ * of a green thread, process.exit) and notifications a carrier reads on its
+ * own event loop (another green thread ended).
+ *
+ * Runs on every thread; types only.
+ */
+import type { WireError } from '../errors.js';
+
+/** What a green thread ended with, as it travels. */
+export type Outcome =
+  | { ok: true; value: Uint8Array | undefined }
+  | { ok: false; killed: boolean; error: WireError | { $greenValue: 1; value: unknown } };
+
+/** Carrier -> hub, on the worker's parentPort. */
+export type CarrierMessage =
+  | { t: 'ready' }
+  | { t: 'out'; fd: 1 | 2; data: string | Uint8Array }
+  | { t: 'end'; id: number; outcome: Outcome; exitCode: number | undefined; retire: boolean }
+  | { t: 'exit'; code: number };
+
+/** Hub -> carrier, on the worker's port. */
+export type HubMessage = { t: 'ended'; id: number; outcome: Outcome } | { t: 'kill-draining'; id: number };
+
+/** Data every carrier starts with. */
+export interface CarrierData {
+  index: number;
+  channel: SharedArrayBuffer;
+  doorbell: SharedArrayBuffer;
+  ringMask: number;
+  port: import('node:worker_threads').MessagePort;
+  argv: string[] | undefined;
+}
+
+/** The command that starts a green thread on an idle carrier. */
+export interface RunCommand {
+  id: number;
+  key: string;
+  /** The shipped function or module; omitted when this carrier already has `key`. */
+  shipped?: import('../shipping/types.js').Shipped | MainEntry;
+  args: Uint8Array;
+}
+
+/** Green thread 0 of `greenthread run`: the application's entry module. */
+export interface MainEntry {
+  kind: 'main';
+  key: string;
+  path: string;
+}

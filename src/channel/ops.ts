@@ -1,0 +1,27 @@
+/**
+ * Op codes of requests a green thread makes to the hub. Each one parks the
+ * green thread until the hub replies. Handlers live in src/hub/ops/.
+ *
+ * Runs on every thread; no imports, no side effects.
+ */
+export const Op = {
+  /** Round trip with no work: the floor of a park, used by benchmarks. */
+  NOP: 1,
+  /** Park on a hub timer. F64 arg: milliseconds. */
+  SLEEP: 2,
+  /** Park until another green thread ends. F64 arg: its id. Reply: its value, or its error. */
+  WAIT: 3,
+  /** Start a green thread. Payload: [shipped, argsBytes]. Reply: the new id. */
+  SPAWN: 4,
+  /** Kill a green thread. Payload: [id, reason, force]. */
+  KILL: 5,
+  /** Ask for an 'ended' message when a green thread ends. F64 arg: its id. Reply: true if already dead. */
+  LINK: 6,
+  /** Status of a green thread. F64 arg: its id. Reply: { dead, killed }. */
+  STATUS: 7,
+} as const;
+
+export type OpCode = (typeof Op)[keyof typeof Op];
+
+/** Highest op code reserved by the core; later modules register above it. */
+export const CORE_OP_MAX = 63;

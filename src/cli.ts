@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+/**
+ * The `greenthread` command.
+ *
+ *   greenthread run [options] app.js [args...]
+ *
+ * The main thread becomes the hub and app.js runs as green thread 0, with
+ * process.argv as node would give it. Node flags (--import tsx, ...) go before
+ * the command: `node --import tsx $(which greenthread) run app.ts`; carriers
+ * inherit them.
+ *
+ * Runs on the hub (main thread).
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { configure } from './index.js';
+import { runMain } from './hub/run-main.js';
+
+const USAGE = `Usage: greenthread run [options] <app.js> [args...]
+
+Runs app.js as green thread 0: blocking calls in it (and in every green
+thread it spawns) park that green thread while the hub serves the rest.
+
+Options (before the app path):
+  --min-carriers <n>   carriers kept warm (default: number of cores, at least 2)
+  --max-carriers <n>   hard cap on carriers (default: sized from memory)
+  -h, --help           this text
+  -v, --version        print the version
+`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`greenthread: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+function main(argv: string[]): void {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (command === '-v' || command === '--version') {
+    process.stdout.write(`${version()}\n`);
+    return;
+  }
+  if (command !== 'run') fail(`unknown command '${command}'`);
+
+  // Options end at the app path: everything after it belongs to the app.
+  let split = 0;
+  while (split < rest.length && rest[split]!.startsWith('-')) {
+    const takesValue = rest[split] === '--min-carriers' || rest[split] === '--max-carriers';
+    split += takesValue ? 2 : 1;
+  }
+  let values: { 'min-carriers'?: string; 'max-carriers'?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: rest.slice(0, split),
+      options: {
+        'min-carriers': { type: 'string' },
+        'max-carriers': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const app = rest[split];
+  if (!app) fail('run needs the path of the application to run');
+  const num = (name: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) fail(`--${name} must be a non-negative integer, got '${v}'`);
+    return n;
+  };
+  try {
+    configure({ minCarriers: num('min-carriers', values['min-carriers']), maxCarriers: num('max-carriers', values['max-carriers']) });
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  runMain(app, rest.slice(split + 1));
+}
+
+main(process.argv.slice(2));

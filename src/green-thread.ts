@@ -1,0 +1,203 @@
+/**
+ * The GreenThread handle and the calls that start, park and inspect green
+ * threads. The same code serves both sides: inside a green thread it goes
+ * through the carrier's backend (a blocking request to the hub); on the hub
+ * it calls the Hub directly and never blocks.
+ *
+ * Runs on every thread.
+ */
+import { carrierBackend } from './backend.js';
+import { serialize } from './channel/channel.js';
+import { GreenArgumentError, HubBlockingError } from './errors.js';
+import { getHub } from './hub/instance.js';
+import type { ThreadRecord } from './hub/types.js';
+import { callerLocation, describeFunction, describeModule } from './shipping/describe.js';
+import type { Shipped } from './shipping/types.js';
+
+/** Options of {@link GreenThread.kill}. */
+export interface KillOptions {
+  /**
+   * End a green thread even if it never parks (stuck in CPU work) by
+   * terminating its carrier; a fresh carrier replaces it. Its `finally`
+   * blocks do not run.
+   */
+  force?: boolean;
+  /** What the GreenThreadExit carries as `reason`. */
+  reason?: unknown;
+}
+
+/**
+ * A green thread: a function running on a pooled carrier, started by {@link spawn}.
+ *
+ * @example
+ * ```ts
+ * import { spawn } from 'greenthread'
+ * import { execSync } from 'node:child_process'
+ * const g = spawn((cmd) => execSync(cmd).toString(), 'uname -a')
+ * console.log(await g.result)
+ * ```
+ */
+export class GreenThread<T = unknown> {
+  /** Unique id. Green thread 0 is the application run by `greenthread run`. */
+  readonly id: number;
+  /** Hub side only: the hub's record, kept after the hub forgets the id. */
+  #record: ThreadRecord | undefined;
+
+  /** @internal Handles come from spawn() and current(). */
+  constructor(id: number, record?: ThreadRecord) {
+    this.id = id;
+    this.#record = record;
+  }
+
+  /** True once it has ended: returned, thrown or been killed. */
+  get dead(): boolean {
+    if (this.#record) return this.#record.state === 'dead';
+    return carrierBackend()!.status(this.id).dead;
+  }
+
+  /** True if it ended because it was killed. */
+  get killed(): boolean {
+    if (this.#record) {
+      const o = this.#record.outcome;
+      return !!o && !o.ok && o.killed;
+    }
+    return carrierBackend()!.status(this.id).killed;
+  }
+
+  /**
+   * Its return value as a Promise, usable anywhere (on the hub or in a green
+   * thread's async code). Rejects with its error. A killed green thread
+   * resolves with its GreenThreadExit.
+   */
+  get result(): Promise<T> {
+    if (this.#record) return getHub().result(this.#record) as Promise<T>;
+    return carrierBackend()!.result(this.id) as Promise<T>;
+  }
+
+  /**
+   * Parks the calling green thread until this one ends; returns its value or
+   * throws its error. Only inside a green thread: on the hub use `await g.result`.
+   */
+  wait(): T {
+    const b = carrierBackend();
+    if (!b) throw new HubBlockingError('wait');
+    return b.wait(this.id) as T;
+  }
+
+  /**
+   * Kills it: a GreenThreadExit is thrown at its park point (sleep, wait, any
+   * blocking call), its `finally` blocks run, and it counts as killed. If it
+   * is not parked, the exit is delivered at its next park point. Killing one
+   * that has not started means it never runs; killing twice is harmless.
+   * `kill({ force: true })` also ends one stuck in CPU work.
+   */
+  kill(reasonOrOptions?: unknown): void {
+    let reason = reasonOrOptions;
+    let force = false;
+    if (isKillOptions(reasonOrOptions)) {
+      force = reasonOrOptions.force === true;
+      reason = reasonOrOptions.reason;
+    }
+    const b = carrierBackend();
+    if (b) b.kill(this.id, reason, force);
+    else if (this.#record) getHub().kill(this.#record, reason, force);
+  }
+
+  /**
+   * Calls `cb(error, value)` exactly once when it ends, at once if it already
+   * has. `error` is undefined unless it failed; a killed green thread gives
+   * its GreenThreadExit as `value`. Inside a green thread the callback runs
+   * on that green thread's event loop, which it keeps alive until then.
+   */
+  link(cb: (error: unknown, value: T | undefined) => void): void {
+    if (typeof cb !== 'function') throw new GreenArgumentError('link(cb) needs a function');
+    const b = carrierBackend();
+    if (b) b.link(this.id, cb as (e: unknown, v: unknown) => void);
+    else getHub().link(this.#record!, cb as (e: unknown, v: unknown) => void);
+  }
+}
+
+function isKillOptions(v: unknown): v is KillOptions {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const keys = Object.keys(v);
+  return keys.length > 0 && keys.every((k) => k === 'force' || k === 'reason') && 'force' in v;
+}
+
+/**
+ * Starts `fn(...args)` in a green thread and returns its handle at once.
+ *
+ * The function runs in another isolate, so it is shipped as source: it may
+ * use globals, what its module imported, other top-level functions and
+ * top-level constant primitives of its module. Anything else it closes over is
+ * refused with GreenClosureError: pass it as an argument. Arguments and the
+ * result are copied by structured clone (Buffers and typed arrays survive).
+ * `spawn(new URL('./task.js', import.meta.url), ...args)` runs a module's
+ * default export.
+ *
+ * @example
+ * ```ts
+ * import { spawn, sleep } from 'greenthread'
+ * const threads = [1, 2, 3].map((n) => spawn((n) => { sleep(100); return n * 2 }, n))
+ * console.log(await Promise.all(threads.map((g) => g.result))) // [2, 4, 6] after ~100 ms
+ * ```
+ */
+export function spawn<A extends unknown[], R>(fn: ((...args: A) => R) | URL, ...args: A): GreenThread<Awaited<R>> {
+  let shipped: Shipped;
+  if (fn instanceof URL) shipped = describeModule(fn);
+  else if (typeof fn === 'function') {
+    const at = callerLocation();
+    shipped = describeFunction(fn, at?.file, at?.line);
+  } else {
+    throw new GreenArgumentError(`spawn(fn, ...args) needs a function or a module URL, got ${fn === null ? 'null' : typeof fn}`);
+  }
+  const bytes = serialize(args, 'spawn arguments');
+  const b = carrierBackend();
+  if (b) return new GreenThread(b.spawn(shipped, bytes));
+  const name = shipped.kind === 'function' ? shipped.name || 'anonymous' : shipped.url;
+  const record = getHub().spawn(shipped, bytes, name);
+  return new GreenThread(record.id, record);
+}
+
+/**
+ * Parks the calling green thread for `ms` milliseconds on a hub timer; the
+ * hub and every other green thread go on. `sleep(0)` yields once.
+ * On the hub thread it throws HubBlockingError.
+ *
+ * @example
+ * ```ts
+ * spawn(() => { sleep(50); console.log('50 ms later') })
+ * ```
+ */
+export function sleep(ms: number): void {
+  if (typeof ms !== 'number' || !(ms >= 0)) {
+    throw new GreenArgumentError(`sleep(ms) needs a number of milliseconds >= 0, got ${String(ms)}`);
+  }
+  const b = carrierBackend();
+  if (!b) throw new HubBlockingError('sleep');
+  b.sleep(ms);
+}
+
+/**
+ * True inside a green thread, false on the hub.
+ *
+ * @example
+ * ```ts
+ * if (!isGreenThread()) await g.result; else g.wait()
+ * ```
+ */
+export function isGreenThread(): boolean {
+  return carrierBackend() !== undefined;
+}
+
+/**
+ * The green thread this code runs in, or undefined on the hub.
+ *
+ * @example
+ * ```ts
+ * spawn(() => console.log('I am green thread', current()!.id))
+ * ```
+ */
+export function current(): GreenThread | undefined {
+  const id = carrierBackend()?.currentId();
+  return id === undefined ? undefined : new GreenThread(id);
+}

@@ -1,0 +1,493 @@
+/**
+ * The hub: the event loop of the thread that is not a carrier (normally the
+ * main thread). It owns the carrier pool and every green thread's record,
+ * serves the requests of parked green threads, and never blocks.
+ *
+ * Requests arrive through the doorbell: one `Atomics.waitAsync` on a shared
+ * counter that carriers bump after appending their index to a ring. Each
+ * wake-up drains the whole ring, so a burst of requests costs one wake-up.
+ *
+ * Runs on the hub only.
+ */
+import { deserialize } from '../channel/channel.js';
+import {
+  BELL,
+  doorbellBytes,
+  F64_REQ,
+  F64_RESP,
+  LEN_NONE,
+  REQ_LEN,
+  REQ_OP,
+  REQ_SEQ,
+  RESP_LEN,
+  RESP_SEQ,
+  RESP_STATUS,
+  RING_START,
+  STATUS_ERROR,
+  STATUS_KILLED,
+  STATUS_OK,
+} from '../channel/layout.js';
+import type { CarrierMessage, MainEntry, Outcome } from '../channel/messages.js';
+import {
+  CarrierDiedError,
+  errorFromWire,
+  errorToWire,
+  GreenArgumentError,
+  GreenProtocolError,
+  GreenThreadExit,
+} from '../errors.js';
+import type { Shipped } from '../shipping/types.js';
+import { CarrierRef } from './carriers.js';
+import { defaultOptions, resolveOptions, type GreenOptions, type ResolvedOptions } from './config.js';
+import type { HubRequest, OpHandler, ThreadRecord } from './types.js';
+import { unpackOutcome as unpack, type Unpacked } from '../channel/outcome.js';
+
+/** After this many carriers in a row fail to start, queued green threads fail instead of waiting. */
+const MAX_START_FAILURES = 3;
+
+export class Hub {
+  options: ResolvedOptions = defaultOptions();
+  argv: string[] | undefined;
+  readonly threads = new Map<number, ThreadRecord>();
+  readonly ops = new Map<number, OpHandler>();
+  /**
+   * Outcomes of ended green threads that were spawned by a green thread, kept
+   * while their spawner lives so that it can still wait() on them or link()
+   * them. Threads spawned on the hub need no entry: the hub's handle holds
+   * the record itself.
+   */
+  readonly ended = new Map<number, Outcome>();
+  #endedByParent = new Map<number, number[]>();
+
+  #started = false;
+  #nextId = 1;
+  #carriers: (CarrierRef | undefined)[] = [];
+  #freeIndexes: number[] = [];
+  #idle: CarrierRef[] = [];
+  #starting = 0;
+  #startFailures = 0;
+  #queue: ThreadRecord[] = [];
+  #capWarned = false;
+  #live = 0;
+  #keepAlive: NodeJS.Timeout | undefined;
+
+  #ringSlots = 0;
+  #doorbell!: SharedArrayBuffer;
+  #bell!: Int32Array;
+  #head = 0;
+
+  configure(opts: GreenOptions): void {
+    this.options = resolveOptions(this.options, opts);
+    if (this.#started) this.#fill();
+  }
+
+  get started(): boolean {
+    return this.#started;
+  }
+
+  /** Counts for diagnostics and tests. */
+  stats(): { carriers: number; idle: number; starting: number; queued: number; live: number } {
+    return {
+      carriers: this.#carriers.filter((c) => c && c.state !== 'dead').length,
+      idle: this.#idle.length,
+      starting: this.#starting,
+      queued: this.#queue.length,
+      live: this.#live,
+    };
+  }
+
+  #start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    // The ring holds at most one entry per carrier, so the cap bounds it.
+    this.#ringSlots = 1 << Math.ceil(Math.log2(Math.max(16, this.options.maxCarriers)));
+    this.#doorbell = new SharedArrayBuffer(doorbellBytes(this.#ringSlots));
+    this.#bell = new Int32Array(this.#doorbell);
+    this.#keepAlive = setInterval(() => {}, 2 ** 31 - 1);
+    this.#keepAlive.unref();
+    this.#armBell();
+    this.#fill();
+  }
+
+  // ---------------------------------------------------------------- doorbell
+
+  /** Sleeps (without blocking) until the bell moves past `seen`. */
+  #armBell(seen = Atomics.load(this.#bell, BELL)): void {
+    const res = Atomics.waitAsync(this.#bell, BELL, seen);
+    if (res.async) res.value.then(this.#onBell);
+    else queueMicrotask(this.#onBell);
+  }
+
+  #onBell = (): void => {
+    // Read the bell before draining: a ring during the drain re-arms at once.
+    const seen = Atomics.load(this.#bell, BELL);
+    this.#drain();
+    this.#armBell(seen);
+  };
+
+  #drain(): void {
+    const bell = this.#bell;
+    const mask = this.#ringSlots - 1;
+    for (;;) {
+      const slot = RING_START + this.#head;
+      const v = Atomics.load(bell, slot);
+      if (v === 0) return;
+      Atomics.store(bell, slot, 0);
+      this.#head = (this.#head + 1) & mask;
+      const carrier = this.#carriers[v - 1];
+      if (carrier && carrier.state !== 'dead') this.#accept(carrier);
+    }
+  }
+
+  /** Validates and dispatches the request a carrier just posted. */
+  #accept(carrier: CarrierRef): void {
+    const i32 = carrier.view.i32;
+    const seq = Atomics.load(i32, REQ_SEQ);
+    if (seq === carrier.lastSeq) return; // a replayed ring: already served
+    const thread = carrier.thread;
+    const expected = (carrier.lastSeq + 1) | 0;
+    carrier.lastSeq = seq;
+    const reject = (msg: string) => {
+      const req = this.#request(carrier, thread!, seq, 0, 0, undefined);
+      this.fail(req, new GreenProtocolError(msg));
+    };
+    if (!thread) {
+      // Nobody is parked there to answer; nothing to reply to.
+      process.emitWarning(`greenthread: request from idle carrier ${carrier.index} ignored`, { code: 'ERR_GREEN_PROTOCOL' });
+      return;
+    }
+    if (seq !== expected) return reject(`request sequence ${seq} out of order (expected ${expected})`);
+    if (carrier.pending && !carrier.pending.settled) return reject('a second request while one is pending');
+    const op = i32[REQ_OP];
+    const handler = this.ops.get(op);
+    if (!handler) return reject(`unknown op code ${op}`);
+    let arg: unknown;
+    if (i32[REQ_LEN] !== LEN_NONE) {
+      try {
+        arg = deserialize(carrier.view.readBytes(REQ_LEN, carrier.port));
+      } catch (err) {
+        return reject(`malformed request payload: ${(err as Error).message}`);
+      }
+    }
+    const req = this.#request(carrier, thread, seq, op, carrier.view.f64[F64_REQ], arg);
+    carrier.pending = req;
+    if (thread.pendingKill) {
+      const { reason } = thread.pendingKill;
+      thread.pendingKill = undefined;
+      this.#settle(req, STATUS_KILLED, reason);
+      return;
+    }
+    try {
+      handler(req);
+    } catch (err) {
+      this.fail(req, err);
+    }
+  }
+
+  #request(carrier: CarrierRef, thread: ThreadRecord, seq: number, op: number, num: number, arg: unknown): HubRequest {
+    return { carrier, thread, seq, op, num, arg, settled: false, cancel: undefined };
+  }
+
+  // ---------------------------------------------------------------- replies
+
+  /** Wakes the parked green thread with `value`. False if the request was already settled (late reply). */
+  reply(req: HubRequest, value?: unknown): boolean {
+    return this.#settle(req, STATUS_OK, value);
+  }
+
+  /** Wakes the parked green thread with `err` thrown at its park point. */
+  fail(req: HubRequest, err: unknown): boolean {
+    return this.#settle(req, STATUS_ERROR, errorToWire(err));
+  }
+
+  #settle(req: HubRequest, status: number, value: unknown): boolean {
+    if (req.settled) return false;
+    req.settled = true;
+    const carrier = req.carrier;
+    if (carrier.pending === req) carrier.pending = undefined;
+    if (carrier.state === 'dead') return false;
+    const view = carrier.view;
+    try {
+      view.write(RESP_LEN, F64_RESP, value, carrier.port);
+    } catch (err) {
+      status = STATUS_ERROR;
+      view.write(RESP_LEN, F64_RESP, errorToWire(err), carrier.port);
+    }
+    view.i32[RESP_STATUS] = status;
+    Atomics.store(view.i32, RESP_SEQ, req.seq);
+    Atomics.notify(view.i32, RESP_SEQ, 1);
+    return true;
+  }
+
+  // ---------------------------------------------------------------- threads
+
+  spawn(shipped: Shipped | MainEntry, args: Uint8Array, name: string, parent?: number, id?: number): ThreadRecord {
+    this.#start();
+    const t: ThreadRecord = {
+      id: id ?? this.#nextId++,
+      shipped,
+      args,
+      name,
+      parent,
+      state: 'queued',
+      carrier: undefined,
+      outcome: undefined,
+      pendingKill: undefined,
+      waiters: [],
+      links: [],
+      watchers: new Set(),
+      observed: false,
+      result: undefined,
+      settleResult: undefined,
+    };
+    this.threads.set(t.id, t);
+    if (++this.#live === 1) this.#keepAlive!.ref();
+    const carrier = this.#idle.pop();
+    if (carrier) this.#runOn(carrier, t);
+    else {
+      this.#queue.push(t);
+      this.#fill();
+    }
+    return t;
+  }
+
+  #runOn(carrier: CarrierRef, t: ThreadRecord): void {
+    clearTimeout(carrier.idleTimer);
+    carrier.state = 'busy';
+    carrier.thread = t;
+    t.carrier = carrier;
+    t.state = 'running';
+    const key = t.shipped.key;
+    const known = carrier.known.has(key);
+    carrier.known.add(key);
+    carrier.run({ id: t.id, key, shipped: known ? undefined : t.shipped, args: t.args });
+  }
+
+  /** Ends a green thread: wakes its waiters, runs its links, frees its carrier. */
+  #end(t: ThreadRecord, outcome: Outcome): void {
+    if (t.state === 'dead') return;
+    t.state = 'dead';
+    t.outcome = outcome;
+    const carrier = t.carrier;
+    t.carrier = undefined;
+    if (carrier && carrier.thread === t) {
+      carrier.thread = undefined;
+      if (carrier.pending) {
+        carrier.pending.cancel?.();
+        carrier.pending.settled = true;
+        carrier.pending = undefined;
+      }
+    }
+    const r = unpack(outcome);
+    if (r.failed && !t.observed && t.waiters.length === 0) {
+      const stack = (r.error as Error)?.stack ?? String(r.error);
+      process.stderr.write(`greenthread: green thread ${t.id} (${t.name}) failed:\n${stack}\n`);
+    }
+    for (const w of t.waiters.splice(0)) this.reply(w, outcome);
+    for (const cb of t.links.splice(0)) {
+      try {
+        cb(r.error, r.value);
+      } catch (err) {
+        process.stderr.write(`greenthread: a link callback of green thread ${t.id} threw:\n${(err as Error)?.stack ?? err}\n`);
+      }
+    }
+    for (const c of t.watchers) c.post({ t: 'ended', id: t.id, outcome });
+    t.watchers.clear();
+    t.settleResult?.(outcome);
+    // Records of ended green threads are dropped; handles keep what they need.
+    this.threads.delete(t.id);
+    if (t.parent !== undefined && this.threads.has(t.parent)) {
+      this.ended.set(t.id, outcome);
+      let list = this.#endedByParent.get(t.parent);
+      if (!list) this.#endedByParent.set(t.parent, (list = []));
+      list.push(t.id);
+    }
+    const children = this.#endedByParent.get(t.id);
+    if (children) {
+      this.#endedByParent.delete(t.id);
+      for (const id of children) this.ended.delete(id);
+    }
+    if (--this.#live === 0) this.#keepAlive!.unref();
+    this.onEnd?.(t, r);
+  }
+
+  /** Called after a green thread ended (used by `greenthread run` for green thread 0). */
+  onEnd: ((t: ThreadRecord, r: Unpacked) => void) | undefined;
+
+  result(t: ThreadRecord): Promise<unknown> {
+    t.observed = true;
+    if (!t.result) {
+      t.result = new Promise((resolve, reject) => {
+        t.settleResult = (outcome) => {
+          const r = unpack(outcome);
+          if (r.failed) reject(r.error);
+          else resolve(r.value);
+        };
+      });
+      if (t.outcome) t.settleResult!(t.outcome);
+      // A result nobody awaits must not crash the process as an unhandled rejection.
+      t.result.catch(() => {});
+    }
+    return t.result;
+  }
+
+  link(t: ThreadRecord, cb: (error: unknown, value: unknown) => void): void {
+    t.observed = true;
+    if (t.outcome) {
+      const r = unpack(t.outcome);
+      cb(r.error, r.value);
+    } else t.links.push(cb);
+  }
+
+  kill(t: ThreadRecord, reason: unknown, force: boolean): void {
+    if (t.state === 'dead') return;
+    const exit = (): Outcome => ({ ok: false, killed: true, error: errorToWire(new GreenThreadExit(reason)) });
+    if (t.state === 'queued') {
+      this.#queue.splice(this.#queue.indexOf(t), 1);
+      this.#end(t, exit());
+      return;
+    }
+    const carrier = t.carrier!;
+    if (force) {
+      // The only way to stop a green thread stuck in CPU work: end its carrier.
+      carrier.retiring = true;
+      this.#end(t, exit());
+      carrier.terminate();
+      return;
+    }
+    if (t.state === 'draining') {
+      carrier.post({ t: 'kill-draining', id: t.id });
+      return;
+    }
+    const pending = carrier.pending;
+    if (pending && !pending.settled) {
+      pending.cancel?.();
+      this.#settle(pending, STATUS_KILLED, reason);
+    } else {
+      t.pendingKill = { reason };
+    }
+  }
+
+  // ---------------------------------------------------------------- carriers
+
+  /** Starts carriers until the warm minimum is met and every queued green thread has one coming. */
+  #fill(): void {
+    const live = this.#carriers.filter((c) => c && c.state !== 'dead').length;
+    const cap = this.options.maxCarriers;
+    let want = Math.max(this.options.minCarriers - live, this.#queue.length - this.#starting);
+    want = Math.min(want, cap - live);
+    for (let i = 0; i < want; i++) this.#startCarrier();
+    if (this.#queue.length > this.#starting && live + Math.max(want, 0) >= cap && !this.#capWarned) {
+      this.#capWarned = true;
+      process.emitWarning(
+        `greenthread: all ${cap} carriers are in use; ${this.#queue.length - this.#starting} green thread(s) wait for one to free up. ` +
+          `Each running or parked green thread holds a carrier: raise maxCarriers with configure(), or bound concurrency with a pool.`,
+        { code: 'ERR_GREEN_POOL_EXHAUSTED' },
+      );
+    }
+  }
+
+  #startCarrier(): void {
+    const index = this.#freeIndexes.pop() ?? this.#carriers.length;
+    this.#starting++;
+    const c = new CarrierRef(
+      index,
+      this.#doorbell,
+      this.#ringSlots - 1,
+      this.options,
+      this.argv,
+      this.#onMessage,
+      this.#onExit,
+    );
+    this.#carriers[index] = c;
+  }
+
+  #onMessage = (c: CarrierRef, m: CarrierMessage): void => {
+    switch (m.t) {
+      case 'out':
+        (m.fd === 1 ? process.stdout : process.stderr).write(m.data);
+        return;
+      case 'ready':
+        c.ready = true;
+        this.#starting--;
+        this.#startFailures = 0;
+        this.#becomeIdle(c);
+        return;
+      case 'end': {
+        const t = this.threads.get(m.id);
+        if (m.retire) c.retiring = true;
+        else {
+          c.thread = undefined;
+          if (!m.outcome.ok && t) c.known.delete(t.shipped.key);
+        }
+        if (t && t.carrier === c) {
+          if (m.exitCode !== undefined && t.id === 0) process.exitCode = m.exitCode;
+          this.#end(t, m.outcome);
+        }
+        if (!c.retiring) this.#becomeIdle(c);
+        return;
+      }
+      case 'exit':
+        process.exit(m.code);
+    }
+  };
+
+  #becomeIdle(c: CarrierRef): void {
+    if (c.state === 'dead') return;
+    c.state = 'idle';
+    const next = this.#queue.shift();
+    if (next) {
+      this.#capWarned = this.#capWarned && this.#queue.length > 0;
+      this.#runOn(c, next);
+      return;
+    }
+    this.#idle.push(c);
+    const live = this.#carriers.filter((x) => x && x.state !== 'dead').length;
+    if (live > this.options.minCarriers) {
+      c.idleTimer = setTimeout(() => {
+        const i = this.#idle.indexOf(c);
+        if (i >= 0) {
+          this.#idle.splice(i, 1);
+          c.retiring = true;
+          c.terminate();
+        }
+      }, this.options.idleTimeout);
+      c.idleTimer.unref();
+    }
+  }
+
+  #onExit = (c: CarrierRef): void => {
+    this.#carriers[c.index] = undefined;
+    this.#freeIndexes.push(c.index);
+    const i = this.#idle.indexOf(c);
+    if (i >= 0) this.#idle.splice(i, 1);
+    if (!c.ready) {
+      this.#starting--;
+      // Died while starting: do not let queued green threads wait forever on carriers that cannot start.
+      if (!c.retiring && ++this.#startFailures >= MAX_START_FAILURES) {
+        const err = new CarrierDiedError(
+          `carriers fail to start (${(c.error as Error)?.message ?? 'the worker exited'}); check execArgv, --import hooks and resourceLimits`,
+          { cause: c.error },
+        );
+        for (const q of this.#queue.splice(0)) this.#end(q, { ok: false, killed: false, error: errorToWire(err) });
+        return;
+      }
+    }
+    const t = c.thread;
+    if (t && t.state !== 'dead') {
+      const why = c.error instanceof Error ? c.error.message : 'its worker thread exited';
+      const err = new CarrierDiedError(
+        `the carrier running green thread ${t.id} (${t.name}) died: ${why}. Other green threads are unaffected.`,
+        { cause: c.error },
+      );
+      this.#end(t, { ok: false, killed: false, error: errorToWire(err) });
+    }
+    if (this.#started) this.#fill();
+  };
+
+  /** Ops register here; see src/hub/ops.ts. */
+  registerOp(op: number, handler: OpHandler): void {
+    if (this.ops.has(op)) throw new GreenArgumentError(`op code ${op} is already registered`);
+    this.ops.set(op, handler);
+  }
+}

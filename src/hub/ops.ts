@@ -1,0 +1,103 @@
+/**
+ * The core ops: what a parked green thread can ask the hub for. Each handler
+ * settles its request exactly once (reply or fail), now or later, and sets
+ * `cancel` when it started something a kill must undo.
+ *
+ * Runs on the hub only.
+ */
+import { Op } from '../channel/ops.js';
+import { GreenArgumentError } from '../errors.js';
+import type { Shipped } from '../shipping/types.js';
+import type { Hub } from './hub.js';
+import type { HubRequest, ThreadRecord } from './types.js';
+
+/** Largest delay a Node timer takes (about 24.8 days); longer sleeps are chained. */
+const MAX_TIMER = 2 ** 31 - 1;
+
+function target(hub: Hub, req: HubRequest): ThreadRecord | undefined {
+  return hub.threads.get(req.num);
+}
+
+function unknownThread(id: number): GreenArgumentError {
+  return new GreenArgumentError(
+    `green thread ${id} is not known to the hub: it never existed, or it ended after the green thread that spawned it ended, ` +
+      `which releases its result. Keep the value (g.wait() or await g.result) while you still need it.`,
+  );
+}
+
+export function registerCoreOps(hub: Hub): void {
+  hub.registerOp(Op.NOP, (req) => hub.reply(req));
+
+  hub.registerOp(Op.SLEEP, (req) => {
+    const ms = req.num;
+    if (!(ms >= 0)) throw new GreenArgumentError(`sleep(ms) needs a number of milliseconds >= 0, got ${ms}`);
+    if (ms === 0) {
+      // sleep(0) yields: the hub serves everyone else once before waking it.
+      const im = setImmediate(() => hub.reply(req));
+      req.cancel = () => clearImmediate(im);
+      return;
+    }
+    const deadline = performance.now() + ms;
+    let timer: NodeJS.Timeout;
+    const arm = () => {
+      const left = deadline - performance.now();
+      if (left <= 0) return void hub.reply(req);
+      timer = setTimeout(arm, Math.min(left, MAX_TIMER));
+    };
+    timer = setTimeout(arm, Math.min(ms, MAX_TIMER));
+    req.cancel = () => clearTimeout(timer);
+  });
+
+  hub.registerOp(Op.WAIT, (req) => {
+    const t = target(hub, req);
+    if (!t) {
+      const outcome = hub.ended.get(req.num);
+      if (outcome) return void hub.reply(req, outcome);
+      throw unknownThread(req.num);
+    }
+    if (t === req.thread) {
+      throw new GreenArgumentError(`green thread ${t.id} called wait() on itself, which would never return`);
+    }
+    t.observed = true;
+    t.waiters.push(req);
+    req.cancel = () => {
+      const i = t.waiters.indexOf(req);
+      if (i >= 0) t.waiters.splice(i, 1);
+    };
+  });
+
+  hub.registerOp(Op.SPAWN, (req) => {
+    const [shipped, args] = req.arg as [Shipped, Uint8Array];
+    const t = hub.spawn(shipped, args, shipped.kind === 'function' ? shipped.name || 'anonymous' : shipped.url, req.thread.id);
+    hub.reply(req, t.id);
+  });
+
+  hub.registerOp(Op.KILL, (req) => {
+    const [reason, force] = req.arg as [unknown, boolean];
+    const t = target(hub, req);
+    hub.reply(req);
+    // After the reply: a green thread that kills itself gets GreenThreadExit at its next park.
+    if (t) hub.kill(t, reason, force);
+  });
+
+  hub.registerOp(Op.LINK, (req) => {
+    const t = target(hub, req);
+    if (t) {
+      t.observed = true;
+      t.watchers.add(req.carrier);
+      return void hub.reply(req, false);
+    }
+    const outcome = hub.ended.get(req.num);
+    if (!outcome) throw unknownThread(req.num);
+    req.carrier.post({ t: 'ended', id: req.num, outcome });
+    hub.reply(req, true);
+  });
+
+  hub.registerOp(Op.STATUS, (req) => {
+    const t = target(hub, req);
+    if (t) return void hub.reply(req, { dead: false, killed: false });
+    const outcome = hub.ended.get(req.num);
+    if (!outcome) throw unknownThread(req.num);
+    hub.reply(req, { dead: true, killed: !outcome.ok && outcome.killed });
+  });
+}

@@ -1,0 +1,52 @@
+/**
+ * Records the hub keeps for green threads and for the requests they are parked on.
+ *
+ * Runs on the hub only.
+ */
+import type { MainEntry, Outcome } from '../channel/messages.js';
+import type { Shipped } from '../shipping/types.js';
+import type { CarrierRef } from './carriers.js';
+
+export type ThreadState = 'queued' | 'running' | 'draining' | 'dead';
+
+export interface ThreadRecord {
+  readonly id: number;
+  readonly shipped: Shipped | MainEntry;
+  readonly args: Uint8Array;
+  /** Where it was spawned from, for reports. */
+  readonly name: string;
+  /** Id of the green thread that spawned it; undefined when spawned on the hub. */
+  readonly parent: number | undefined;
+  state: ThreadState;
+  carrier: CarrierRef | undefined;
+  outcome: Outcome | undefined;
+  /** A kill that arrived while it was not parked: delivered at its next park point. */
+  pendingKill: { reason: unknown } | undefined;
+  /** WAIT requests of other green threads parked on this one. */
+  waiters: HubRequest[];
+  /** link() callbacks registered on the hub. */
+  links: ((error: unknown, value: unknown) => void)[];
+  /** Carriers to send an 'ended' message to (link/result inside green threads). */
+  watchers: Set<CarrierRef>;
+  /** Someone will hear about its failure (result, wait, link): no need to print it. */
+  observed: boolean;
+  result: Promise<unknown> | undefined;
+  settleResult: ((outcome: Outcome) => void) | undefined;
+}
+
+/** A request a parked green thread made; settled exactly once. */
+export interface HubRequest {
+  readonly carrier: CarrierRef;
+  readonly thread: ThreadRecord;
+  readonly seq: number;
+  readonly op: number;
+  /** The numeric argument (Float64 slot). */
+  readonly num: number;
+  /** The deserialized payload argument, if any. */
+  readonly arg: unknown;
+  settled: boolean;
+  /** Undo whatever the handler started (a timer, a waiter entry): called on kill. */
+  cancel: (() => void) | undefined;
+}
+
+export type OpHandler = (req: HubRequest) => void;

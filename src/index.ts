@@ -1,0 +1,59 @@
+/**
+ * greenthread: green threads for Node.js. Blocking-style code runs in green
+ * threads on pooled worker threads (carriers) and parks on Atomics.wait while
+ * one hub event loop, on the main thread, does the I/O.
+ *
+ * This module is the public API only; importing it starts nothing.
+ *
+ * @example
+ * ```ts
+ * import { spawn, sleep } from 'greenthread'
+ * const g = spawn((ms) => { sleep(ms); return 'done' }, 100)
+ * console.log(await g.result)
+ * ```
+ */
+import { getHub } from './hub/instance.js';
+import type { GreenOptions } from './hub/config.js';
+
+export { GreenThread, spawn, sleep, current, isGreenThread, type KillOptions } from './green-thread.js';
+export {
+  GreenError,
+  HubBlockingError,
+  GreenClosureError,
+  GreenShipError,
+  GreenThreadExit,
+  CarrierDiedError,
+  PoolExhaustedError,
+  GreenArgumentError,
+  GreenCloneError,
+  GreenProtocolError,
+  codes,
+} from './errors.js';
+export type { GreenOptions } from './hub/config.js';
+
+/**
+ * Sets options of this process's hub and carrier pool. Call it on the hub
+ * (the main thread) before the first spawn; later calls apply to carriers
+ * started afterwards.
+ *
+ * @example
+ * ```ts
+ * configure({ minCarriers: 4, maxCarriers: 512, idleTimeout: 10_000 })
+ * ```
+ */
+export function configure(options: GreenOptions): void {
+  getHub().configure(options);
+}
+
+/**
+ * Live counts of the carrier pool: carriers started, idle, starting, green
+ * threads queued for a carrier and green threads alive.
+ *
+ * @example
+ * ```ts
+ * console.log(poolStats()) // { carriers: 2, idle: 2, starting: 0, queued: 0, live: 0 }
+ * ```
+ */
+export function poolStats(): ReturnType<ReturnType<typeof getHub>['stats']> {
+  return getHub().stats();
+}

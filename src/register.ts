@@ -1,0 +1,30 @@
+/**
+ * `node --import greenthread/register app.js`: the same as
+ * `greenthread run app.js`. On the main thread it starts the hub, runs the
+ * entry module as green thread 0, and registers a resolve hook that turns
+ * node's own load of the entry into an empty module, so the application runs
+ * once, in its green thread. In carriers (which inherit --import) it does
+ * nothing.
+ *
+ * Runs on the hub (main thread); side effects on import.
+ */
+import { register } from 'node:module';
+import fs from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
+import { carrierBackend } from './backend.js';
+import { runMain } from './hub/run-main.js';
+
+const entry = process.argv[1];
+if (isMainThread && !carrierBackend() && entry) {
+  let real = entry;
+  try {
+    real = fs.realpathSync(entry);
+  } catch {
+    // runMain reports a missing entry.
+  }
+  register(new URL('./hooks/skip-main.js', import.meta.url), {
+    data: { mainURL: pathToFileURL(real).href },
+  });
+  runMain(real, process.argv.slice(2));
+}

@@ -1,0 +1,830 @@
+/**
+ * Sender side of shipping: turns a function into a {@link ShippedFunction}, the
+ * source plus everything it refers to, so that a carrier (another isolate) can
+ * rebuild it. Runs on any thread.
+ *
+ * A function's free identifiers are classified against its defining module:
+ * imports and `require`s are re-imported by the receiver, top-level functions,
+ * classes and primitive constants are shipped as source, globals exist on the
+ * other side, and anything else (a closure over a local, mutable module state,
+ * an object built in this thread) is rejected with a GreenClosureError that
+ * names the identifier and where it is declared.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire, findSourceMap, isBuiltin } from 'node:module';
+import { dirname, extname, isAbsolute, join, relative, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type * as Acorn from 'acorn';
+import { resolve as resolveImport } from 'import-meta-resolve';
+import { GreenClosureError, GreenShipError } from '../errors.js';
+import { locateFunction, type FunctionSite } from './locate.js';
+import type { ShippedFunction, ShippedModule } from './types.js';
+
+// The subset of eslint-scope we use (the package ships no types).
+interface ScopeManager {
+  scopes: Scope[];
+  globalScope: Scope;
+  acquire(node: Acorn.Node): Scope | null;
+}
+interface Scope {
+  type: string;
+  block: Acorn.AnyNode;
+  set: Map<string, Variable>;
+  through: Reference[];
+  childScopes: Scope[];
+}
+interface Variable {
+  name: string;
+  scope: Scope;
+  defs: Definition[];
+}
+interface Definition {
+  type: string;
+  name: Acorn.Identifier;
+  node: Acorn.AnyNode;
+  parent: Acorn.AnyNode | null;
+}
+interface Reference {
+  identifier: Acorn.Identifier;
+  resolved: Variable | null;
+}
+
+const requireHere = createRequire(import.meta.url);
+
+// Parsers load on the first cache miss only: carriers that never describe anything never pay for them.
+let tools: { acorn: typeof Acorn; analyze(ast: Acorn.Program, options: object): ScopeManager } | undefined;
+function lib(): NonNullable<typeof tools> {
+  return (tools ??= { acorn: requireHere('acorn'), analyze: requireHere('eslint-scope').analyze });
+}
+
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const OWN_DIRS = [join(PACKAGE_ROOT, 'src') + sep, join(PACKAGE_ROOT, 'dist') + sep];
+
+function toPath(file: string): string | undefined {
+  try {
+    return file.startsWith('file:') ? fileURLToPath(file) : file;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where greenthread was called from: the first stack frame outside greenthread's
+ * own `src/` and `dist/` files and outside Node internals.
+ *
+ * The line is mapped through the file's source map when Node has one (tsx
+ * registers them), so that it points into the file as written.
+ *
+ * @param stackDepthHint how many frames to capture; raise it when the call goes
+ *   through many layers of greenthread itself.
+ * @returns the file (absolute path or file URL, as V8 names it) and 1-based line,
+ *   or undefined when the caller is eval'd code or no such frame was captured.
+ */
+export function callerLocation(stackDepthHint = 16): { file: string; line: number } | undefined {
+  const prepare = Error.prepareStackTrace;
+  const limit = Error.stackTraceLimit;
+  let frames: NodeJS.CallSite[] = [];
+  try {
+    Error.prepareStackTrace = (_error, callSites) => callSites;
+    Error.stackTraceLimit = stackDepthHint;
+    const holder: { stack?: NodeJS.CallSite[] } = {};
+    Error.captureStackTrace(holder, callerLocation);
+    frames = holder.stack ?? [];
+  } finally {
+    Error.prepareStackTrace = prepare;
+    Error.stackTraceLimit = limit;
+  }
+  for (const frame of frames) {
+    if (frame.isEval()) return undefined;
+    const file = frame.getFileName();
+    // Frames without a file are native (Array.prototype.map calling back, say): look past them.
+    if (!file || file.startsWith('node:')) continue;
+    const path = toPath(file);
+    if (path && OWN_DIRS.some((dir) => path.startsWith(dir))) continue;
+    return { file, line: originalLine(file, frame.getLineNumber() ?? 0, frame.getColumnNumber() ?? 0) };
+  }
+  return undefined;
+}
+
+function originalLine(file: string, line: number, column: number): number {
+  let entry: { originalLine?: number; originalSource?: string } | undefined;
+  try {
+    entry = findSourceMap(file)?.findEntry(line - 1, column - 1);
+  } catch {
+    return line;
+  }
+  // A map into another file (a bundle) says nothing about this file's lines.
+  if (entry?.originalLine === undefined || !entry.originalSource) return line;
+  return toPath(entry.originalSource) === toPath(file) ? entry.originalLine + 1 : line;
+}
+
+const moduleDescriptors = new Map<string, ShippedModule>();
+
+/**
+ * Describes a module to run in a green thread: `spawn(new URL('./task.js', import.meta.url))`.
+ * The carrier imports it and calls its default export.
+ *
+ * @throws GreenShipError when `url` is not a file: URL to an existing file.
+ */
+export function describeModule(url: URL | string): ShippedModule {
+  const href = String(url);
+  const known = moduleDescriptors.get(href);
+  if (known) return known;
+  let parsed: URL;
+  try {
+    parsed = new URL(href);
+  } catch {
+    throw new GreenShipError(`spawn(url): '${href}' is not a URL; use new URL('./task.js', import.meta.url)`);
+  }
+  if (parsed.protocol !== 'file:') {
+    throw new GreenShipError(`spawn(url): '${href}' is not a file: URL; only local modules can be spawned`);
+  }
+  let isFile = false;
+  try {
+    isFile = statSync(fileURLToPath(parsed)).isFile();
+  } catch {
+    // reported below
+  }
+  if (!isFile) throw new GreenShipError(`spawn(url): no module file at ${parsed.href}`);
+  const desc: ShippedModule = Object.freeze({ kind: 'module', key: 'module:' + parsed.href, url: parsed.href, exportName: 'default' });
+  moduleDescriptors.set(href, desc);
+  return desc;
+}
+
+const described = new WeakMap<Function, Map<string, ShippedFunction>>();
+
+/**
+ * Describes `fn` so that a carrier can rebuild it with `materialize`.
+ * Repeat calls with the same function and file return the same (frozen) descriptor.
+ *
+ * @param fn the function given to spawn.
+ * @param callerFile the module that defines `fn` (normally the spawn caller, see
+ *   {@link callerLocation}); a path or file URL. When undefined or unreadable
+ *   (eval, REPL), `fn` may use globals only.
+ * @param callLine line of the spawn call, used to place closure errors when `fn`
+ *   cannot be found in the module text (compiled code).
+ * @throws GreenShipError for what cannot be shipped at all (native, bound, class, unparsable).
+ * @throws GreenClosureError for a free identifier that cannot follow `fn` to another isolate.
+ */
+export function describeFunction(fn: Function, callerFile: string | undefined, callLine?: number): ShippedFunction {
+  if (typeof fn !== 'function') {
+    throw new GreenShipError(`spawn() needs a function or a module URL, got ${fn === null ? 'null' : typeof fn}`);
+  }
+  const fileKey = callerFile ?? '';
+  let byFile = described.get(fn);
+  const known = byFile?.get(fileKey);
+  if (known) return known;
+  const desc = build(fn, callerFile, callLine);
+  if (!byFile) described.set(fn, (byFile = new Map()));
+  byFile.set(fileKey, desc);
+  return desc;
+}
+
+function build(fn: Function, callerFile: string | undefined, callLine: number | undefined): ShippedFunction {
+  const raw = Function.prototype.toString.call(fn);
+  const name = fn.name || 'anonymous';
+  if (/\{\s*\[native code\]\s*\}$/.test(raw)) {
+    throw new GreenShipError(
+      name.startsWith('bound ')
+        ? `\`${name}\` is a bound function, which cannot be shipped to a green thread: spawn the function itself and pass the bound values as arguments`
+        : `\`${name}\` is a native function, which cannot be shipped to a green thread: spawn a function of your own that calls it, as in spawn((...args) => Math.max(...args))`,
+    );
+  }
+  if (/^class\b/.test(raw)) {
+    throw new GreenShipError(`\`${name}\` is a class; spawn a function that uses it instead, as in spawn(() => new ${name}())`);
+  }
+  const { source, ast } = parseFunction(raw, name);
+  let mod: ModuleInfo | undefined;
+  let scope: Scope | undefined;
+  let caller: ModuleInfo | undefined;
+  const site = locateFunction(fn);
+  if (site && isRebuilt(site)) {
+    // Rebuilt by materialize in this carrier: its real home is the module its sourceURL names.
+    callerFile = site.url;
+    callLine = undefined;
+  } else if (site) {
+    mod = scriptModule(site);
+    scope = mod && scopeAt(mod, site.line, site.column);
+    // V8 knows no file for eval'd code: only globals can be shipped from there.
+    if (!site.url) callerFile = undefined;
+  }
+  if (!scope) {
+    const path = callerFile === undefined ? undefined : toPath(callerFile);
+    caller = path && isAbsolute(path) ? loadModule(path) : undefined;
+    ({ mod, scope } = caller ? definingModule(caller, raw, fn.name, callLine) : { mod: undefined, scope: undefined });
+  }
+  // The call line means something only in the caller's own file.
+  const collector = new Collector(mod, mod === caller ? callLine : undefined);
+  if (scope) {
+    for (const ref of scope.through) collector.use(ref.identifier.name, ref.resolved, lineOf(ref.identifier, mod));
+  } else {
+    for (const ref of lib().analyze(ast, { ecmaVersion: 2022, sourceType: 'script' }).globalScope.through) {
+      collector.use(ref.identifier.name, mod?.top.set.get(ref.identifier.name) ?? null);
+    }
+  }
+  const shipped = collector.rewrite(`(${source})`, 0, ast, scope ? lineOf(scope.block, mod) : callLine).slice(1, -1);
+  return collector.result(shipped, fn.name);
+}
+
+/** Parses a function's source as an expression; method shorthand becomes a function expression. */
+function parseFunction(raw: string, name: string): { source: string; ast: Acorn.Program } {
+  const unparsable = (cause?: unknown) =>
+    new GreenShipError(
+      `\`${name}\` cannot be shipped: its source does not parse on its own (does it use super or #private names?)`,
+      { cause },
+    );
+  try {
+    return { source: raw, ast: parseLoose(`(${raw})`) };
+  } catch {
+    // not an expression: a method
+  }
+  // The key is dropped, not turned into a name: a method's name is not a binding in its own body.
+  for (const wrapped of [`({${raw}\n})`, `(class{${raw}\n})`]) {
+    let value: Acorn.FunctionExpression | undefined;
+    try {
+      const expr = (parseLoose(wrapped).body[0] as Acorn.ExpressionStatement).expression;
+      const members = expr.type === 'ObjectExpression' ? expr.properties : expr.type === 'ClassExpression' ? expr.body.body : [];
+      const member = members.length === 1 ? members[0] : undefined;
+      if (member && (member.type === 'Property' || member.type === 'MethodDefinition') && member.value?.type === 'FunctionExpression') {
+        value = member.value;
+      }
+    } catch {
+      continue;
+    }
+    if (!value) continue;
+    const source = `${value.async ? 'async ' : ''}function${value.generator ? '*' : ''} ${wrapped.slice(value.start, value.end)}`;
+    try {
+      return { source, ast: parseLoose(`(${source})`) };
+    } catch (e) {
+      throw unparsable(e);
+    }
+  }
+  throw unparsable();
+}
+
+/** Script first (sloppy CommonJS code is not a valid module), module for import.meta. */
+function parseLoose(text: string): Acorn.Program {
+  const options: Acorn.Options = { ecmaVersion: 'latest', ranges: true };
+  try {
+    return lib().acorn.parse(text, options);
+  } catch (e) {
+    try {
+      return lib().acorn.parse(text, { ...options, sourceType: 'module' });
+    } catch {
+      throw e;
+    }
+  }
+}
+
+interface ModuleInfo {
+  file: string;
+  url: string;
+  /** The path as messages show it. */
+  display: string;
+  /** The text that was parsed (types stripped for TypeScript). */
+  text: string;
+  /** `text` is V8's source after a loader's transform: lines map back through the source map. */
+  compiled?: boolean;
+  cjs: boolean;
+  sm: ScopeManager;
+  /** Module scope, or the CommonJS wrapper's function scope. */
+  top: Scope;
+}
+
+const modules = new Map<string, { mtimeMs: number; info: ModuleInfo }>();
+const TS_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.tsx']);
+
+function loadModule(file: string): ModuleInfo | undefined {
+  let mtimeMs: number;
+  let text: string;
+  try {
+    mtimeMs = statSync(file).mtimeMs;
+    const cached = modules.get(file);
+    if (cached?.mtimeMs === mtimeMs) return cached.info;
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const ext = extname(file);
+  if (TS_EXTENSIONS.has(ext)) text = stripTypes(text, displayPath(file));
+  const cjs = ext === '.cjs' || ext === '.cts' ? true : ext === '.mjs' || ext === '.mts' ? false : packageSaysCjs(dirname(file));
+  const info = parseModule(file, text, cjs);
+  modules.set(file, { mtimeMs, info });
+  return info;
+}
+
+/** Parses a module's text and analyses its scopes. `cjs` undefined: decide from the syntax. */
+function parseModule(file: string, text: string, cjs: boolean | undefined): ModuleInfo {
+  const display = displayPath(file);
+  const { acorn, analyze } = lib();
+  const asModule: Acorn.Options = { ecmaVersion: 'latest', sourceType: 'module', locations: true, ranges: true, allowHashBang: true };
+  const asScript: Acorn.Options = { ...asModule, sourceType: 'script', allowReturnOutsideFunction: true };
+  let ast: Acorn.Program | undefined;
+  let error: unknown;
+  for (const options of cjs ? [asScript, asModule] : [asModule, asScript]) {
+    try {
+      ast = acorn.parse(text, options);
+      break;
+    } catch (e) {
+      error ??= e;
+    }
+  }
+  if (!ast) {
+    throw new GreenShipError(`cannot parse ${display} to see what the spawned function uses: ${(error as Error).message}`, { cause: error });
+  }
+  cjs ??= ast.sourceType === 'script' || !ast.body.some((node) => /^(Import|Export)/.test(node.type));
+  const sm = analyze(ast, { ecmaVersion: 2022, sourceType: cjs ? 'commonjs' : 'module' });
+  return { file, url: pathToFileURL(file).href, display, text, cjs, sm, top: sm.globalScope.childScopes[0] };
+}
+
+/** Functions that materialize built with new Function: V8's source is the wrapper, not the module. */
+function isRebuilt(site: FunctionSite): boolean {
+  return site.source.startsWith('(function anonymous(') && site.source.includes('//# sourceURL=');
+}
+
+const scripts = new Map<string, ModuleInfo | undefined>();
+
+/**
+ * The defining module as V8 compiled it (after any loader's transform), so
+ * that names in the function's source are the names in its module.
+ */
+function scriptModule(site: FunctionSite): ModuleInfo | undefined {
+  if (scripts.has(site.scriptId)) return scripts.get(site.scriptId);
+  let info: ModuleInfo | undefined;
+  const file = site.url ? toPath(site.url) : undefined;
+  if (file && isAbsolute(file)) {
+    try {
+      info = parseModule(file, site.source, !site.isModule);
+      info.compiled = findSourceMap(file) !== undefined;
+    } catch {
+      info = undefined; // fall back to the file on disk
+    }
+  }
+  scripts.set(site.scriptId, info);
+  return info;
+}
+
+/** The innermost function scope containing V8's position of the function. */
+function scopeAt(mod: ModuleInfo, line: number, column: number): Scope | undefined {
+  let offset = 0;
+  for (let l = 0; l < line; l++) {
+    const nl = mod.text.indexOf('\n', offset);
+    if (nl === -1) return undefined;
+    offset = nl + 1;
+  }
+  offset += column;
+  let best: Scope | undefined;
+  for (const scope of mod.sm.scopes) {
+    const b = scope.block;
+    if (!/Function/.test(b.type) || b.start > offset || b.end <= offset) continue;
+    if (!best || b.end - b.start < best.block.end - best.block.start) best = scope;
+  }
+  return best;
+}
+
+function displayPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel.length < file.length ? rel : file;
+}
+
+function stripTypes(text: string, display: string): string {
+  let amaro: { transformSync(code: string, options: object): { code: string } };
+  try {
+    amaro = requireHere('amaro');
+  } catch (e) {
+    throw new GreenShipError(`${display} is TypeScript: reading it to ship a function needs the amaro package (npm install amaro)`, { cause: e });
+  }
+  try {
+    return amaro.transformSync(text, { mode: 'strip-only' }).code;
+  } catch (e) {
+    // amaro throws its diagnostic as a string, with a source excerpt after the first line.
+    const why = String(e instanceof Error ? e.message : e).trim().split('\n')[0].replace(/^x\s+/, '');
+    throw new GreenShipError(
+      `cannot strip the types of ${display} (${why}); only erasable TypeScript can be shipped: no enum, namespace or parameter properties`,
+      { cause: e },
+    );
+  }
+}
+
+/** CommonJS per the nearest package.json "type"; undefined when it does not say. */
+function packageSaysCjs(dir: string): boolean | undefined {
+  for (;;) {
+    let json: string | undefined;
+    try {
+      json = readFileSync(join(dir, 'package.json'), 'utf8');
+    } catch {
+      // no package.json here
+    }
+    if (json !== undefined) {
+      try {
+        const type = (JSON.parse(json) as { type?: unknown }).type;
+        return type === 'module' ? false : type === 'commonjs' ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/**
+ * The module that defines `fn`: the caller's own, or one it imports, for
+ * `import { work } from './tasks.js'; spawn(work)`. `scope` is `fn`'s scope
+ * when its text was found.
+ */
+function definingModule(caller: ModuleInfo, raw: string, name: string, callLine: number | undefined): { mod: ModuleInfo; scope?: Scope } {
+  const scope = locate(caller, raw, callLine);
+  if (scope) return { mod: caller, scope };
+  const candidates = importedFiles(caller).sort((a, b) => Number(b.local === name) - Number(a.local === name));
+  for (const { file, local } of candidates) {
+    // Parsing every dependency's bundle would cost more than a miss.
+    if (local !== name && file.includes(`${sep}node_modules${sep}`)) continue;
+    const mod = tryLoadModule(file);
+    const found = mod && locate(mod, raw, undefined);
+    if (found) return { mod: mod!, scope: found };
+  }
+  // Compiled code (tsx) never matches its file's text: trust the name it was imported under.
+  for (const { file, local, imported } of candidates) {
+    const mod = local === name ? tryLoadModule(file) : undefined;
+    if (mod?.top.set.has(imported === 'default' ? name : imported)) return { mod };
+  }
+  return { mod: caller };
+}
+
+function tryLoadModule(file: string): ModuleInfo | undefined {
+  try {
+    return loadModule(file);
+  } catch {
+    return undefined; // a file we cannot parse does not define fn
+  }
+}
+
+/** Local files the module imports or requires at top level, with the binding names. */
+function importedFiles(mod: ModuleInfo): { file: string; local: string; imported: string }[] {
+  const files: { file: string; local: string; imported: string }[] = [];
+  for (const variable of mod.top.set.values()) {
+    const def = variable.defs[0];
+    try {
+      if (def.type === 'ImportBinding' && def.parent?.type === 'ImportDeclaration') {
+        const url = resolveSpecifier(mod, String(def.parent.source.value));
+        const node = def.node;
+        const imported = node.type === 'ImportSpecifier' ? specifierName(node.imported) : node.type === 'ImportDefaultSpecifier' ? 'default' : '*';
+        if (url.startsWith('file:')) files.push({ file: sourceFile(fileURLToPath(url)), local: variable.name, imported });
+      } else if (mod.cjs && def.node.type === 'VariableDeclarator') {
+        const required = requireBinding(def.node, variable.name);
+        if (!required || isBuiltin(required.specifier)) continue;
+        files.push({ file: createRequire(mod.file).resolve(required.specifier), local: variable.name, imported: required.path[0] ?? '*' });
+      }
+    } catch {
+      // unresolvable: cannot be where fn comes from
+    }
+  }
+  return files;
+}
+
+// TypeScript imports name the compiled file ('./tasks.js' for tasks.ts), as tsx resolves them.
+const TS_SOURCES: Record<string, string[]> = { '.js': ['.ts', '.tsx'], '.jsx': ['.tsx'], '.mjs': ['.mts'], '.cjs': ['.cts'] };
+function sourceFile(file: string): string {
+  if (existsSync(file)) return file;
+  const ext = extname(file);
+  const base = file.slice(0, file.length - ext.length);
+  return (TS_SOURCES[ext] ?? []).map((e) => base + e).find((f) => existsSync(f)) ?? file;
+}
+
+/**
+ * Finds `fn` in its module's text, so that its free identifiers resolve against
+ * the real scopes (shadowing and closures included). Fails for compiled code,
+ * whose runtime source differs from the file.
+ */
+function locate(mod: ModuleInfo, raw: string, callLine: number | undefined): Scope | undefined {
+  let best: Scope | undefined;
+  for (let at = mod.text.indexOf(raw); at !== -1; at = mod.text.indexOf(raw, at + 1)) {
+    const end = at + raw.length;
+    let block: Acorn.AnyNode | undefined;
+    for (const scope of mod.sm.scopes) {
+      const b = scope.block;
+      // A method's node starts at its parameters, after the key that toString() includes.
+      if (b.end === end && b.start >= at && /Function/.test(b.type) && (!block || b.start < block.start)) block = b;
+    }
+    const scope = block && mod.sm.acquire(block);
+    if (!scope) continue;
+    const line = lineOf(scope.block);
+    // The same text can occur twice: prefer the last one at or before the spawn call.
+    if (!best || (callLine !== undefined && line <= callLine && (lineOf(best.block) > callLine || line > lineOf(best.block)))) best = scope;
+  }
+  return best;
+}
+
+/** 1-based line of `node` in the file as written (through the source map when a loader compiled it). */
+function lineOf(node: Acorn.Node, mod?: ModuleInfo): number {
+  const line = node.loc?.start.line ?? 0;
+  return mod?.compiled ? originalLine(mod.file, line, (node.loc?.start.column ?? 0) + 1) : line;
+}
+
+const CJS_LOCALS = new Set(['require', '__filename', '__dirname']);
+// Helpers that compilers inject into function bodies; esbuild (tsx) adds __name for keepNames.
+const COMPILER_HELPERS: Record<string, string> = {
+  __name: 'const __name = (target, value) => Object.defineProperty(target, "name", { value, configurable: true });',
+};
+
+type Constant = ShippedFunction['constants'][number]['value'];
+const NOT_PRIMITIVE = Symbol('not primitive');
+
+/** Collects what a function and the declarations it ships need, each name once. */
+class Collector {
+  private readonly imports: ShippedFunction['imports'] = [];
+  private readonly requires: ShippedFunction['requires'] = [];
+  private readonly constants: ShippedFunction['constants'] = [];
+  private readonly declarations: { name: string; source: string; start: number }[] = [];
+  private readonly seen = new Set<string>();
+  private cjsLocals = false;
+
+  constructor(
+    private readonly mod: ModuleInfo | undefined,
+    private readonly callLine: number | undefined,
+  ) {}
+
+  /**
+   * Ships what `name` refers to. `variable` is its binding, null when it resolves
+   * to no declaration; `line` is where it is used, undefined when the function
+   * was not found in its module's text (then the declaration is guessed).
+   */
+  use(name: string, variable: Variable | null, line?: number): void {
+    if (this.seen.has(name)) return;
+    this.seen.add(name);
+    const mod = this.mod;
+    if (variable && mod) {
+      // A loader's helper (esbuild's __name) is a top-level var of the compiled module: ship our own copy.
+      if (variable.scope === mod.top && mod.compiled && name in COMPILER_HELPERS) return this.helper(name);
+      if (variable.scope === mod.top) return this.topLevel(name, variable);
+      const def = variable.defs[0];
+      // Inside a top-level class, its own name is a class-scope binding of that same class.
+      const outer = mod.top.set.get(name);
+      if (def.type === 'ClassName' && outer?.defs.some((d) => d.node === def.node)) return this.topLevel(name, outer);
+      throw new GreenClosureError(name, `${mod.display}:${lineOf(def.name, this.mod)}`, localWhy(def, variable.scope));
+    }
+    if (name in globalThis) return;
+    if (mod?.cjs && CJS_LOCALS.has(name)) {
+      this.cjsLocals = true;
+      return;
+    }
+    if (mod?.cjs && (name === 'module' || name === 'exports')) {
+      throw new GreenClosureError(name, this.at(line), `the sending module's CommonJS \`${name}\` object, which stays in this thread`);
+    }
+    if (mod && name in COMPILER_HELPERS) return this.helper(name);
+    throw this.undeclared(name, line);
+  }
+
+  private helper(name: string): void {
+    this.declarations.push({ name, source: COMPILER_HELPERS[name], start: -1 });
+  }
+
+  private at(line = this.callLine): string {
+    return line === undefined ? this.mod!.display : `${this.mod!.display}:${line}`;
+  }
+
+  /** A free name that resolves to nothing; without a line, guess its declaration from the spawn call's line. */
+  private undeclared(name: string, line: number | undefined): GreenClosureError {
+    const mod = this.mod;
+    if (!mod) {
+      return new GreenClosureError(name, '<unknown>', 'which is not a global, and the code defining the function cannot be read (eval or REPL code may use globals only)');
+    }
+    if (!mod.cjs && (CJS_LOCALS.has(name) || name === 'module' || name === 'exports')) {
+      return new GreenClosureError(name, this.at(line), 'which does not exist in an ES module');
+    }
+    let best: { def: Definition; scope: Scope } | undefined;
+    for (const scope of line === undefined ? mod.sm.scopes : []) {
+      for (const def of scope.set.get(name)?.defs ?? []) {
+        const defLine = lineOf(def.name, this.mod);
+        const bestLine = best ? lineOf(best.def.name, this.mod) : 0;
+        if (this.callLine === undefined ? !best : defLine <= this.callLine && defLine > bestLine) best = { def, scope };
+      }
+    }
+    if (best) return new GreenClosureError(name, `${mod.display}:${lineOf(best.def.name, this.mod)}`, localWhy(best.def, best.scope));
+    return new GreenClosureError(
+      name,
+      this.at(line),
+      'which is declared nowhere in its module nor as a global (if the module was compiled, the compiler may have renamed it)',
+    );
+  }
+
+  private topLevel(name: string, variable: Variable): void {
+    const mod = this.mod!;
+    const def = variable.defs[variable.defs.length - 1];
+    const where = `${mod.display}:${lineOf(def.name, this.mod)}`;
+    const node = def.node;
+    if (def.type === 'ImportBinding' && def.parent?.type === 'ImportDeclaration') {
+      if (def.parent.attributes?.length) {
+        throw new GreenShipError(`spawned function uses \`${name}\` (${where}), imported with import attributes, which cannot be shipped: pass the value as an argument`);
+      }
+      const imported =
+        node.type === 'ImportDefaultSpecifier' ? 'default'
+        : node.type === 'ImportNamespaceSpecifier' ? '*'
+        : node.type === 'ImportSpecifier' ? specifierName(node.imported)
+        : 'default';
+      this.imports.push({ local: name, specifier: this.resolve(String(def.parent.source.value), where), imported });
+      return;
+    }
+    if (node.type === 'FunctionDeclaration' || node.type === 'ClassDeclaration') {
+      return this.declaration(name, node, mod.text.slice(node.start, node.end), node.start);
+    }
+    if (node.type === 'VariableDeclarator' && def.parent?.type === 'VariableDeclaration') {
+      const kind = def.parent.kind;
+      const required = mod.cjs ? requireBinding(node, name) : undefined;
+      if (required) {
+        this.requires.push({ local: name, ...required });
+        return;
+      }
+      if (kind !== 'const') throw new GreenClosureError(name, where, `a top-level \`${kind}\`, which is mutable state`);
+      if (node.id.type !== 'Identifier') throw new GreenClosureError(name, where, 'a top-level destructured const, computed in this thread');
+      const init = node.init;
+      const fnInit = functionInit(init);
+      if (fnInit) {
+        const prefix = 'const ';
+        return this.declaration(name, node, prefix + mod.text.slice(node.start, node.end) + ';', node.start - prefix.length, fnInit);
+      }
+      const value = primitive(init);
+      if (value !== NOT_PRIMITIVE) {
+        this.constants.push({ name, value });
+        return;
+      }
+      const objectLike = /^(Object|Array|New)Expression$/.test(init?.type ?? '') || (init?.type === 'Literal' && 'regex' in init && !!init.regex);
+      throw new GreenClosureError(name, where, objectLike ? 'a top-level const holding an object' : 'a top-level const computed when its module ran, in this thread');
+    }
+    throw new GreenClosureError(name, where, 'a top-level binding that cannot be shipped');
+  }
+
+  /** Ships a top-level declaration as source, and then what it uses. */
+  private declaration(name: string, node: Acorn.AnyNode, source: string, base: number, fnNode: Acorn.AnyNode = node): void {
+    const entry = { name, source, start: node.start };
+    this.declarations.push(entry);
+    if (fnNode !== node && node.type === 'VariableDeclarator' && node.init !== fnNode) {
+      // esbuild's keepNames wrapper around the function: __name(fn, "name").
+      this.use('__name', this.mod!.top.set.get('__name') ?? null);
+    }
+    const scope = this.mod!.sm.acquire(fnNode);
+    for (const ref of scope?.through ?? []) this.use(ref.identifier.name, ref.resolved, lineOf(ref.identifier, this.mod));
+    entry.source = this.rewrite(source, base, node, lineOf(node, this.mod));
+  }
+
+  /**
+   * Rewrites what would change meaning in another place: `import('./x.js')` is
+   * resolved from the module, not from wherever the receiver compiles it.
+   * `import.meta` does not exist outside a module, so it is rejected.
+   */
+  rewrite(text: string, base: number, root: Acorn.Node, line: number | undefined): string {
+    const edits: { start: number; end: number; text: string }[] = [];
+    const where = this.mod ? `${this.mod.display}${line === undefined ? '' : ':' + line}` : '<unknown>';
+    for (const node of walk(root)) {
+      if (node.type === 'MetaProperty' && node.meta.name === 'import') {
+        throw new GreenShipError(
+          `the spawned function uses import.meta (${where}), which exists only in its module: read what you need from it outside (const url = import.meta.url) and pass it as an argument`,
+        );
+      }
+      if (this.mod && node.type === 'ImportExpression' && node.source.type === 'Literal' && typeof node.source.value === 'string') {
+        const text = JSON.stringify(this.resolve(node.source.value, where));
+        edits.push({ start: node.source.start - base, end: node.source.end - base, text });
+      }
+    }
+    for (const edit of edits.sort((a, b) => b.start - a.start)) text = text.slice(0, edit.start) + edit.text + text.slice(edit.end);
+    return text;
+  }
+
+  private resolve(specifier: string, where: string): string {
+    try {
+      return resolveSpecifier(this.mod!, specifier);
+    } catch (e) {
+      throw new GreenShipError(`cannot resolve '${specifier}' (imported at ${where}) from ${this.mod!.display}`, { cause: e });
+    }
+  }
+
+  result(source: string, name: string): ShippedFunction {
+    const declarations = this.declarations.sort((a, b) => a.start - b.start).map(({ name, source }) => Object.freeze({ name, source }));
+    const mod = this.mod;
+    const content = {
+      source,
+      moduleUrl: mod?.url ?? null,
+      cjs: mod?.cjs ?? false,
+      imports: Object.freeze(this.imports.map((i) => Object.freeze(i))) as ShippedFunction['imports'],
+      requires: Object.freeze(this.requires.map((r) => Object.freeze({ ...r, path: Object.freeze(r.path) }))) as ShippedFunction['requires'],
+      declarations: Object.freeze(declarations) as ShippedFunction['declarations'],
+      constants: Object.freeze(this.constants.map((c) => Object.freeze(c))) as ShippedFunction['constants'],
+      cjsLocals: this.cjsLocals,
+    };
+    const json = JSON.stringify(content, (_key, value: unknown) => (typeof value === 'bigint' ? { bigint: String(value) } : value));
+    const key = createHash('sha1').update(json).digest('hex');
+    return Object.freeze({ kind: 'function', key, name, ...content });
+  }
+}
+
+/**
+ * An import specifier as the receiver should import it: a file URL, 'node:x', or
+ * a bare specifier that only CommonJS resolution finds (the receiver resolves it
+ * from the module again).
+ */
+function resolveSpecifier(mod: ModuleInfo, specifier: string): string {
+  if (/^\.{0,2}\//.test(specifier) || specifier === '.' || specifier === '..') return new URL(specifier, mod.url).href;
+  if (isBuiltin(specifier)) return specifier.startsWith('node:') ? specifier : 'node:' + specifier;
+  if (/^[a-z][a-z\d+.-]*:/i.test(specifier)) return specifier;
+  try {
+    return resolveImport(specifier, mod.url);
+  } catch {
+    createRequire(mod.file).resolve(specifier);
+    return specifier;
+  }
+}
+
+function specifierName(node: Acorn.Identifier | Acorn.Literal): string {
+  return node.type === 'Identifier' ? node.name : String(node.value);
+}
+
+function localWhy(def: Definition, scope: Scope): string {
+  const where = scope.type === 'function' ? 'an enclosing function' : 'an enclosing block';
+  switch (def.type) {
+    case 'Parameter':
+      return `a parameter of ${where}`;
+    case 'CatchClause':
+      return 'the error of an enclosing `catch`';
+    case 'FunctionName':
+      return `a function declared inside ${where} (only top-level functions are shipped)`;
+    case 'ClassName':
+      return `a class declared inside ${where} (only top-level classes are shipped)`;
+    case 'Variable':
+      return `a local \`${def.parent?.type === 'VariableDeclaration' ? def.parent.kind : 'variable'}\` of ${where}`;
+  }
+  return `a local of ${where}`;
+}
+
+/** `x = require('m')`, `x = require('m').a.b` and `{ a, b: x } = require('m')`, as `x` sees them. */
+function requireBinding(node: Acorn.VariableDeclarator, name: string): { specifier: string; path: string[] } | undefined {
+  const path: string[] = [];
+  let init: Acorn.AnyNode | null | undefined = node.init;
+  while (init?.type === 'MemberExpression') {
+    const key = propertyName(init.property, init.computed);
+    if (key === undefined) return undefined;
+    path.unshift(key);
+    init = init.object;
+  }
+  if (init?.type !== 'CallExpression' || init.callee.type !== 'Identifier' || init.callee.name !== 'require' || init.arguments.length !== 1) return undefined;
+  const specifier = primitive(init.arguments[0]);
+  if (typeof specifier !== 'string') return undefined;
+  if (node.id.type === 'Identifier') return { specifier, path };
+  if (node.id.type !== 'ObjectPattern') return undefined;
+  for (const prop of node.id.properties) {
+    if (prop.type === 'Property' && prop.value.type === 'Identifier' && prop.value.name === name) {
+      const key = propertyName(prop.key, prop.computed);
+      return key === undefined ? undefined : { specifier, path: [...path, key] };
+    }
+  }
+  return undefined;
+}
+
+function propertyName(node: Acorn.AnyNode, computed: boolean): string | undefined {
+  if (!computed && node.type === 'Identifier') return node.name;
+  const value = primitive(node);
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+}
+
+/** The value of a primitive literal: `1`, `-1`, `'s'`, `` `s` ``, `10n`, `null`, `undefined`. */
+function primitive(node: Acorn.AnyNode | null | undefined): Constant | typeof NOT_PRIMITIVE {
+  if (!node) return NOT_PRIMITIVE;
+  if (node.type === 'Literal') {
+    if (node.bigint !== undefined) return BigInt(node.bigint);
+    return node.value instanceof RegExp || node.regex ? NOT_PRIMITIVE : (node.value as Constant);
+  }
+  if (node.type === 'TemplateLiteral' && node.expressions.length === 0) return node.quasis[0].value.cooked ?? NOT_PRIMITIVE;
+  if (node.type === 'UnaryExpression' && node.operator === '-') {
+    const value = primitive(node.argument);
+    return typeof value === 'number' || typeof value === 'bigint' ? -value : NOT_PRIMITIVE;
+  }
+  if (node.type === 'Identifier' && node.name === 'undefined') return undefined;
+  return NOT_PRIMITIVE;
+}
+
+/**
+ * The function a top-level const holds: `(…) => …`, `function …`, `class …`,
+ * or the same wrapped by esbuild's keepNames helper, `__name(fn, "name")`.
+ */
+function functionInit(init: Acorn.AnyNode | null | undefined): Acorn.AnyNode | undefined {
+  if (!init) return undefined;
+  if (/^(ArrowFunction|Function|Class)Expression$/.test(init.type)) return init;
+  if (init.type === 'CallExpression' && init.callee.type === 'Identifier' && init.callee.name === '__name') {
+    const first = init.arguments[0];
+    if (first && /^(ArrowFunction|Function|Class)Expression$/.test(first.type)) return first;
+  }
+  return undefined;
+}
+
+/** Every node under `root`, depth first. */
+function* walk(root: Acorn.Node): Generator<Acorn.AnyNode> {
+  yield root as Acorn.AnyNode;
+  for (const [key, value] of Object.entries(root)) {
+    if (key === 'loc' || value === null || typeof value !== 'object') continue;
+    for (const child of Array.isArray(value) ? value : [value]) {
+      if (child && typeof child === 'object' && typeof (child as Acorn.Node).type === 'string') yield* walk(child as Acorn.Node);
+    }
+  }
+}

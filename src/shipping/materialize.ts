@@ -1,0 +1,123 @@
+/**
+ * Receiver side of shipping: rebuilds a spawned function in a carrier from its
+ * descriptor. Built functions are cached by descriptor key, so only the first
+ * spawn of a function on a carrier imports and compiles anything.
+ */
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { GreenShipError } from '../errors.js';
+import type { Shipped, ShippedFunction, ShippedModule } from './types.js';
+
+const built = new Map<string, Function>();
+// Concurrent spawns of a new function share one build.
+const building = new Map<string, Promise<Function>>();
+
+/**
+ * The function already built for `key`, if any: the synchronous fast path of spawn.
+ */
+export function materializeCached(key: string): Function | undefined {
+  return built.get(key);
+}
+
+/**
+ * Rebuilds a shipped function (or loads a shipped module's default export),
+ * once per key.
+ *
+ * @throws GreenShipError when an import fails, the source does not compile, or
+ *   a module's default export is not a function.
+ */
+export async function materialize(desc: Shipped): Promise<Function> {
+  const hit = built.get(desc.key);
+  if (hit) return hit;
+  let pending = building.get(desc.key);
+  if (!pending) {
+    pending = (desc.kind === 'module' ? loadModule(desc) : buildFunction(desc))
+      .then((fn) => {
+        built.set(desc.key, fn);
+        return fn;
+      })
+      .finally(() => building.delete(desc.key));
+    building.set(desc.key, pending);
+  }
+  return pending;
+}
+
+async function loadModule(desc: ShippedModule): Promise<Function> {
+  const fn = (await importOrThrow(desc.url, `spawned module ${desc.url}`))[desc.exportName];
+  if (typeof fn !== 'function') {
+    throw new GreenShipError(`spawned module ${desc.url}: the module's default export must be a function, not ${fn === null ? 'null' : typeof fn}`);
+  }
+  return fn as Function;
+}
+
+async function buildFunction(desc: ShippedFunction): Promise<Function> {
+  const file = desc.moduleUrl?.startsWith('file:') ? fileURLToPath(desc.moduleUrl) : undefined;
+  const requireThere = file ? createRequire(file) : undefined;
+  const what = `spawned function \`${desc.name || 'anonymous'}\``;
+  const names: string[] = [];
+  const values: unknown[] = [];
+
+  const namespaces = await Promise.all(
+    desc.imports.map(({ specifier }) => {
+      let url = specifier;
+      // A bare specifier belongs to the defining module's node_modules, not to greenthread's.
+      if (requireThere && !/^[a-z][a-z\d+.-]*:|^\.{0,2}\//i.test(specifier)) {
+        try {
+          url = pathToFileURL(requireThere.resolve(specifier)).href;
+        } catch {
+          // let import() resolve it from here
+        }
+      }
+      return importOrThrow(url, what);
+    }),
+  );
+  desc.imports.forEach(({ local, specifier, imported }, i) => {
+    const ns = namespaces[i];
+    if (imported !== '*' && !(imported in ns)) throw new GreenShipError(`${what} imports '${imported}' from '${specifier}', which does not export it`);
+    names.push(local);
+    values.push(imported === '*' ? ns : ns[imported]);
+  });
+
+  for (const { local, specifier, path } of desc.requires) {
+    if (!requireThere) throw new GreenShipError(`${what} requires '${specifier}' but its module is unknown`);
+    let value: unknown;
+    try {
+      value = requireThere(specifier);
+    } catch (e) {
+      throw new GreenShipError(`${what} requires '${specifier}', which cannot be loaded here: ${(e as Error).message}`, { cause: e });
+    }
+    names.push(local);
+    values.push(path.reduce((v: unknown, key) => (v as Record<string, unknown> | null | undefined)?.[key], value));
+  }
+
+  for (const { name, value } of desc.constants) {
+    names.push(name);
+    values.push(value);
+  }
+  if (desc.cjsLocals && file) {
+    names.push('require', '__filename', '__dirname');
+    values.push(requireThere, file, dirname(file));
+  }
+
+  // One scope for all declarations, so they see each other (and themselves) as in their module.
+  const body = [
+    desc.cjs ? '' : '"use strict";',
+    ...desc.declarations.map((d) => d.source),
+    `return (${desc.source});`,
+    `//# sourceURL=${desc.moduleUrl ?? `greenthread:spawned/${desc.name}`}`,
+  ].join('\n');
+  try {
+    return new Function(...names, body)(...values) as Function;
+  } catch (e) {
+    throw new GreenShipError(`${what} cannot be rebuilt in the carrier: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+async function importOrThrow(url: string, what: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch (e) {
+    throw new GreenShipError(`${what}: cannot import '${url}': ${(e as Error).message}`, { cause: e });
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * What crosses from the sender (hub or carrier) to a carrier so that it can
+ * rebuild a spawned function in its own isolate. Plain data: it goes through
+ * structured clone.
+ */
+
+/** A function shipped as source plus everything it refers to. */
+export interface ShippedFunction {
+  kind: 'function';
+  /** Stable content hash (sha1 of source, module URL and bindings); the receiver's cache key. */
+  key: string;
+  /** JS expression text evaluating to the function (method shorthand already turned into a function expression). */
+  source: string;
+  /** `fn.name`, for messages. */
+  name: string;
+  /** File URL of the defining module, or null when unknown (eval, REPL). */
+  moduleUrl: string | null;
+  /** The defining module is CommonJS. */
+  cjs: boolean;
+  /**
+   * ESM imports the function uses. `imported` is 'default', '*' or an export name.
+   * `specifier` is a resolved file URL, 'node:xxx', or a bare specifier the receiver resolves from `moduleUrl`.
+   */
+  imports: { local: string; specifier: string; imported: string }[];
+  /** CommonJS `require` bindings: `require(specifier)` then walk `path`; resolved from `moduleUrl`. */
+  requires: { local: string; specifier: string; path: string[] }[];
+  /** Top-level functions, classes and const function expressions the function uses, in module order. */
+  declarations: { name: string; source: string }[];
+  /** Top-level consts bound to primitive literals. */
+  constants: { name: string; value: string | number | boolean | null | undefined | bigint }[];
+  /** The receiver must provide `require`, `__filename` and `__dirname` of the defining CommonJS module. */
+  cjsLocals: boolean;
+}
+
+/** A module whose default export is the function to run. */
+export interface ShippedModule {
+  kind: 'module';
+  /** `'module:' + url`. */
+  key: string;
+  /** File URL of the module. */
+  url: string;
+  exportName: 'default';
+}
+
+/** Anything `spawn` can ship. */
+export type Shipped = ShippedFunction | ShippedModule;
