@@ -12,6 +12,8 @@
  * console.log(await g.result)
  * ```
  */
+import { carrierBackend } from './backend.js';
+import { GreenArgumentError } from './errors.js';
 import { getHub } from './hub/instance.js';
 import type { GreenOptions } from './hub/config.js';
 
@@ -42,6 +44,12 @@ export type { GreenOptions } from './hub/config.js';
  * ```
  */
 export function configure(options: GreenOptions): void {
+  if (carrierBackend()) {
+    throw new GreenArgumentError(
+      'configure() sets the options of the hub and must run on the main thread, not in a green thread; ' +
+        'under `greenthread run`, use its flags (--min-carriers, --max-carriers)',
+    );
+  }
   getHub().configure(options);
 }
 

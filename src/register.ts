@@ -8,12 +8,17 @@
  *
  * Runs on the hub (main thread); side effects on import.
  */
-import { register } from 'node:module';
+import * as nodeModule from 'node:module';
 import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import { carrierBackend } from './backend.js';
+import { skipMainSync } from './hooks/skip-main.js';
 import { runMain } from './hub/run-main.js';
+
+const { register } = nodeModule;
+// Not in the Node 20 typings; present from Node 22.15.
+const registerHooks = (nodeModule as unknown as { registerHooks?: (hooks: { resolve: unknown }) => unknown }).registerHooks;
 
 const entry = process.argv[1];
 if (isMainThread && !carrierBackend() && entry) {
@@ -23,8 +28,12 @@ if (isMainThread && !carrierBackend() && entry) {
   } catch {
     // runMain reports a missing entry.
   }
-  register(new URL('./hooks/skip-main.js', import.meta.url), {
-    data: { mainURL: pathToFileURL(real).href },
-  });
+  const mainURL = pathToFileURL(real).href;
+  if (typeof registerHooks === 'function') {
+    // In-thread, synchronous hooks (Node >= 22.15); module.register() is deprecated from Node 26.
+    registerHooks({ resolve: skipMainSync(mainURL) });
+  } else {
+    register(new URL('./hooks/skip-main.js', import.meta.url), { data: { mainURL } });
+  }
   runMain(real, process.argv.slice(2));
 }

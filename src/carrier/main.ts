@@ -43,6 +43,9 @@ if (data.exitForwarding) {
   }) as typeof process.exit;
 }
 
+const TS_ENTRY = /\.[cm]?tsx?$/;
+const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+
 interface Running {
   id: number;
   outcome: Outcome | undefined;
@@ -159,10 +162,14 @@ function invoke(r: Running, fn: Function, argBytes: Uint8Array): void {
 function runMain(r: Running, entry: MainEntry): void {
   process.argv[1] = entry.path;
   let ret: unknown;
+  const M = Module as unknown as { runMain(p: string): unknown; _load(p: string, parent: null, isMain: boolean): unknown };
   try {
     // runMain gives the entry what `node app.js` gives it: require.main for
-    // CommonJS, the ESM loader (and any --import hooks) for modules.
-    ret = (Module as unknown as { runMain(p: string): unknown }).runMain(entry.path);
+    // CommonJS, the ESM loader (and any --import hooks) for modules. Node 20
+    // does not run module hooks in worker threads, so a TypeScript entry goes
+    // through the CommonJS loader there, where a loader's require hook (tsx) works.
+    if (TS_ENTRY.test(entry.path) && NODE_MAJOR < 22) ret = M._load(entry.path, null, true);
+    else ret = M.runMain(entry.path);
   } catch (err) {
     settle(r, err, true);
     afterReturn(r);

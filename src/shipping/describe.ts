@@ -335,7 +335,27 @@ function parseModule(file: string, text: string, cjs: boolean | undefined): Modu
   }
   cjs ??= ast.sourceType === 'script' || !ast.body.some((node) => /^(Import|Export)/.test(node.type));
   const sm = analyze(ast, { ecmaVersion: 2022, sourceType: cjs ? 'commonjs' : 'module' });
-  return { file, url: pathToFileURL(file).href, display, text, cjs, sm, top: sm.globalScope.childScopes[0] };
+  const wrapper = cjs ? compiledWrapper(ast) : undefined;
+  const top = (wrapper && sm.acquire(wrapper)) || sm.globalScope.childScopes[0];
+  return { file, url: pathToFileURL(file).href, display, text, cjs, sm, top };
+}
+
+/**
+ * esbuild's CommonJS output (tsx on Node 20) wraps the module body in an
+ * arrow IIFE, after a `__filename = ...` assignment: that function is the
+ * module's real top level.
+ */
+function compiledWrapper(ast: Acorn.Program): Acorn.AnyNode | undefined {
+  let found: Acorn.AnyNode | undefined;
+  for (const node of ast.body) {
+    if (node.type !== 'ExpressionStatement') return undefined;
+    const expr = node.expression;
+    if (expr.type === 'AssignmentExpression') continue;
+    if (expr.type !== 'CallExpression' || expr.arguments.length !== 0 || found) return undefined;
+    if (expr.callee.type !== 'ArrowFunctionExpression' && expr.callee.type !== 'FunctionExpression') return undefined;
+    found = expr.callee;
+  }
+  return found;
 }
 
 /** Functions that materialize built with new Function: V8's source is the wrapper, not the module. */
@@ -759,9 +779,14 @@ function localWhy(def: Definition, scope: Scope): string {
 }
 
 /** `x = require('m')`, `x = require('m').a.b` and `{ a, b: x } = require('m')`, as `x` sees them. */
-function requireBinding(node: Acorn.VariableDeclarator, name: string): { specifier: string; path: string[] } | undefined {
+function requireBinding(node: Acorn.VariableDeclarator, name: string): { specifier: string; path: string[]; interop?: true } | undefined {
   const path: string[] = [];
   let init: Acorn.AnyNode | null | undefined = node.init;
+  // esbuild's CommonJS form of `import x from 'm'`: __toESM(require('m')).
+  if (init?.type === 'CallExpression' && init.callee.type === 'Identifier' && init.callee.name === '__toESM' && init.arguments.length >= 1) {
+    const inner = requireBinding({ ...node, init: init.arguments[0] } as Acorn.VariableDeclarator, name);
+    return inner && inner.path.length === 0 ? { ...inner, interop: true } : undefined;
+  }
   while (init?.type === 'MemberExpression') {
     const key = propertyName(init.property, init.computed);
     if (key === undefined) return undefined;

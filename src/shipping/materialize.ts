@@ -79,7 +79,7 @@ async function buildFunction(desc: ShippedFunction): Promise<Function> {
     values.push(imported === '*' ? ns : ns[imported]);
   });
 
-  for (const { local, specifier, path } of desc.requires) {
+  for (const { local, specifier, path, interop } of desc.requires) {
     if (!requireThere) throw new GreenShipError(`${what} requires '${specifier}' but its module is unknown`);
     let value: unknown;
     try {
@@ -87,6 +87,7 @@ async function buildFunction(desc: ShippedFunction): Promise<Function> {
     } catch (e) {
       throw new GreenShipError(`${what} requires '${specifier}', which cannot be loaded here: ${(e as Error).message}`, { cause: e });
     }
+    if (interop) value = toEsm(value);
     names.push(local);
     values.push(path.reduce((v: unknown, key) => (v as Record<string, unknown> | null | undefined)?.[key], value));
   }
@@ -114,10 +115,30 @@ async function buildFunction(desc: ShippedFunction): Promise<Function> {
   }
 }
 
+/** What esbuild's __toESM gives for a required module: its namespace, `default` being module.exports. */
+function toEsm(exports: unknown): unknown {
+  if (exports && typeof exports === 'object' && (exports as { __esModule?: boolean }).__esModule) return exports;
+  const ns: Record<string, unknown> = Object.create(null);
+  if (exports && (typeof exports === 'object' || typeof exports === 'function')) {
+    for (const key of Object.keys(exports)) ns[key] = (exports as Record<string, unknown>)[key];
+  }
+  ns.default = exports;
+  return ns;
+}
+
 async function importOrThrow(url: string, what: string): Promise<Record<string, unknown>> {
   try {
     return (await import(url)) as Record<string, unknown>;
   } catch (e) {
+    // Node 20 does not apply module hooks (tsx's) in worker threads, but a loader's
+    // require hook does run there: load the file through require instead.
+    if ((e as NodeJS.ErrnoException).code === 'ERR_UNKNOWN_FILE_EXTENSION' && url.startsWith('file:')) {
+      try {
+        return createRequire(url)(fileURLToPath(url)) as Record<string, unknown>;
+      } catch {
+        // report the import's error, the one that names the real problem
+      }
+    }
     throw new GreenShipError(`${what}: cannot import '${url}': ${(e as Error).message}`, { cause: e });
   }
 }

@@ -22,8 +22,12 @@ export interface ShippedFunction {
    * `specifier` is a resolved file URL, 'node:xxx', or a bare specifier the receiver resolves from `moduleUrl`.
    */
   imports: { local: string; specifier: string; imported: string }[];
-  /** CommonJS `require` bindings: `require(specifier)` then walk `path`; resolved from `moduleUrl`. */
-  requires: { local: string; specifier: string; path: string[] }[];
+  /**
+   * CommonJS `require` bindings: `require(specifier)` then walk `path`; resolved from `moduleUrl`.
+   * `interop`: the binding was `__toESM(require(specifier))` (esbuild's CommonJS output): the value
+   * is an ES namespace view of the exports, with `default` being `module.exports`.
+   */
+  requires: { local: string; specifier: string; path: string[]; interop?: true }[];
   /** Top-level functions, classes and const function expressions the function uses, in module order. */
   declarations: { name: string; source: string }[];
   /** Top-level consts bound to primitive literals. */

@@ -1,0 +1,108 @@
+// `greenthread run` and `node --import greenthread/register`, as a user runs
+// them: real child processes, real exit codes, real stdout.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+const fixture = (name: string) => `test/fixtures/cli/${name}`;
+
+function run(args: string[]) {
+  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, lines: r.stdout.split('\n').filter(Boolean) };
+}
+const json = (line: string | undefined) => JSON.parse(line ?? 'null');
+
+describe('greenthread run', () => {
+  it('runs the app as green thread 0 with node-like argv and its exit code', () => {
+    const r = run([cli, 'run', fixture('app-esm.mjs'), '5', 'a', 'b']);
+    expect(r.stderr).toBe('');
+    expect(json(r.lines[0])).toEqual({ argv: ['5', 'a', 'b'], green: true, id: 0, results: [10, 20, 30], overlapped: true });
+    expect(r.status).toBe(5);
+  });
+
+  it('gives a CommonJS app require.main, as node does', () => {
+    const r = run([cli, 'run', fixture('app-cjs.cjs')]);
+    expect(json(r.lines[0])).toEqual({ main: true, id: 0, argv1: `${root}test/fixtures/cli/app-cjs.cjs` });
+    expect(r.status).toBe(0);
+  });
+
+  it('prints an uncaught error with its stack and exits 1', () => {
+    const r = run([cli, 'run', fixture('app-throws.mjs')]);
+    expect(r.lines).toEqual(['before']);
+    expect(r.stderr).toMatch(/TypeError: app failed on purpose\n\s+at .*app-throws\.mjs:4/);
+    expect(r.status).toBe(1);
+  });
+
+  it('process.exit(n) in any green thread exits the process with n, after all its output', () => {
+    const r = run([cli, 'run', fixture('app-exit.mjs')]);
+    expect(r.lines).toEqual(Array.from({ length: 50 }, (_, i) => `child line ${i}`));
+    expect(r.status).toBe(7);
+  });
+
+  it('lives until every green thread has ended', () => {
+    const r = run([cli, 'run', fixture('app-waits.mjs')]);
+    expect(r.lines).toEqual(['app returned', 'late child done']);
+    expect(r.status).toBe(0);
+  });
+
+  it('runs TypeScript through tsx: carriers inherit the loader', () => {
+    const r = run(['--import', 'tsx', cli, 'run', fixture('app-ts.ts')]);
+    expect(r.stderr).toBe('');
+    expect(json(r.lines[0])).toEqual([
+      { label: 'job-1', host: true },
+      { label: 'job-2', host: true },
+    ]);
+    expect(r.status).toBe(0);
+  });
+
+  it('rejects bad usage with a message and exit code 2', () => {
+    const r = run([cli, 'run']);
+    expect(r.stderr).toMatch(/needs the path of the application/);
+    expect(r.status).toBe(2);
+    const bad = run([cli, 'run', '--max-carriers', 'many', fixture('app-cjs.cjs')]);
+    expect(bad.stderr).toMatch(/--max-carriers must be a non-negative integer/);
+    expect(bad.status).toBe(2);
+  });
+
+  it('reports a missing app', () => {
+    const r = run([cli, 'run', 'no/such/app.js']);
+    expect(r.stderr).toMatch(/cannot find the application/);
+    expect(r.status).toBe(1);
+  });
+});
+
+describe('node --import greenthread/register', () => {
+  it('makes the main thread the hub and runs the entry once, as green thread 0', () => {
+    const r = run(['--import', 'greenthread/register', fixture('app-esm.mjs'), '3']);
+    expect(r.lines).toHaveLength(1);
+    expect(json(r.lines[0])).toMatchObject({ argv: ['3'], green: true, id: 0 });
+    expect(r.status).toBe(3);
+  });
+
+  it('runs a CommonJS entry once', () => {
+    const r = run(['--import', 'greenthread/register', fixture('app-cjs.cjs')]);
+    expect(r.lines).toHaveLength(1);
+    expect(json(r.lines[0])).toMatchObject({ main: true, id: 0 });
+  });
+});
+
+describe('the package as installed', () => {
+  it('works from CommonJS through require()', () => {
+    const r = run([fixture('require-cjs.cjs')]);
+    expect(json(r.lines[0])).toEqual({ value: 42, spawn: 'function', sleep: 'function' });
+  });
+});
+
+describe('carrier faults', () => {
+  it('a carrier out of memory fails only its green thread; the pool replaces it', () => {
+    const r = run([fixture('app-oom.mjs')]);
+    expect(json(r.lines.at(-1))).toEqual({ name: 'CarrierDiedError', code: 'ERR_GREEN_CARRIER_DIED', bystander: 'bystander ok', after: 4 });
+  });
+
+  it('with exit forwarding off, process.exit ends only that carrier', () => {
+    const r = run([fixture('app-exit-off.mjs')]);
+    expect(json(r.lines.at(-1))).toEqual({ name: 'CarrierDiedError', code: 'ERR_GREEN_CARRIER_DIED', after: 42 });
+  });
+});
