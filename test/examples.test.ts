@@ -1,0 +1,45 @@
+// Every example the README links runs and does what it says.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const cli = 'dist/cli.js';
+function run(args: string[]) {
+  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  return { status: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('examples', () => {
+  it('demo: green threads finish the blocking jobs correctly while the hub keeps answering', () => {
+    const r = run(['examples/demo.js', '--tasks', '4']);
+    expect(r.err).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/every job's output: correct/);
+    const green = r.out.split('\n').find((l) => l.startsWith('green threads'))!;
+    const answered = Number(green.trim().split(/\s+/).at(-1));
+    expect(answered).toBeGreaterThan(0);
+  });
+
+  it('basics: spawn, wait, link, kill, force kill', () => {
+    const r = run(['examples/basics.mjs']);
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/link: ended with 3 prices/);
+    expect(r.out).toMatch(/worker: cleaning up after kill/);
+    expect(r.out).toMatch(/killed: true true green thread was killed: shutting down/);
+    expect(r.out).toMatch(/force-killed a CPU loop: true/);
+  });
+
+  it('legacy-app under greenthread run', () => {
+    const r = run([cli, 'run', 'examples/legacy-app.mjs', '3']);
+    expect(r.status).toBe(0);
+    expect(r.out.match(/^job \d ran in process \d+$/gm)).toHaveLength(3);
+  });
+
+  it('typescript app through tsx', () => {
+    const r = run(['--import', 'tsx', cli, 'run', 'examples/typescript/app.ts']);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/resize \(120 ms\) done on a \d+-core machine/);
+    expect(r.out).toMatch(/upload \(80 ms\) done/);
+  });
+});
