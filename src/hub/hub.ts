@@ -389,17 +389,26 @@ export class Hub {
 
   #startCarrier(): void {
     const index = this.#freeIndexes.pop() ?? this.#carriers.length;
+    let c: CarrierRef;
+    try {
+      c = new CarrierRef(index, this.#doorbell, this.#ringSlots - 1, this.options, this.argv, this.#onMessage, this.#onExit);
+    } catch (err) {
+      // new Worker() itself refused (bad execArgv or resourceLimits): nothing will ever start.
+      this.#freeIndexes.push(index);
+      this.#failQueue(err);
+      return;
+    }
     this.#starting++;
-    const c = new CarrierRef(
-      index,
-      this.#doorbell,
-      this.#ringSlots - 1,
-      this.options,
-      this.argv,
-      this.#onMessage,
-      this.#onExit,
-    );
     this.#carriers[index] = c;
+  }
+
+  /** Carriers cannot start: fail the green threads waiting for one instead of letting them wait forever. */
+  #failQueue(cause: unknown): void {
+    const err = new CarrierDiedError(
+      `carriers fail to start (${(cause as Error)?.message ?? 'the worker exited'}); check execArgv, --import hooks and resourceLimits`,
+      { cause },
+    );
+    for (const q of this.#queue.splice(0)) this.#end(q, { ok: false, killed: false, error: errorToWire(err) });
   }
 
   #onMessage = (c: CarrierRef, m: CarrierMessage): void => {
@@ -465,11 +474,7 @@ export class Hub {
       this.#starting--;
       // Died while starting: do not let queued green threads wait forever on carriers that cannot start.
       if (!c.retiring && ++this.#startFailures >= MAX_START_FAILURES) {
-        const err = new CarrierDiedError(
-          `carriers fail to start (${(c.error as Error)?.message ?? 'the worker exited'}); check execArgv, --import hooks and resourceLimits`,
-          { cause: c.error },
-        );
-        for (const q of this.#queue.splice(0)) this.#end(q, { ok: false, killed: false, error: errorToWire(err) });
+        this.#failQueue(c.error);
         return;
       }
     }

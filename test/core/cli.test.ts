@@ -101,6 +101,12 @@ describe('carrier faults', () => {
     expect(json(r.lines.at(-1))).toEqual({ name: 'CarrierDiedError', code: 'ERR_GREEN_CARRIER_DIED', bystander: 'bystander ok', after: 4 });
   });
 
+  it('carriers that cannot start fail the spawn with a clear error instead of hanging', () => {
+    const r = run(['--import', `./${fixture('throw-in-carriers.mjs')}`, fixture('app-no-carriers.mjs')]);
+    expect(json(r.lines.at(-1))).toMatchObject({ name: 'CarrierDiedError', code: 'ERR_GREEN_CARRIER_DIED' });
+    expect(json(r.lines.at(-1)).message).toMatch(/carriers fail to start \(this preload refuses/);
+  });
+
   it('with exit forwarding off, process.exit ends only that carrier', () => {
     const r = run([fixture('app-exit-off.mjs')]);
     expect(json(r.lines.at(-1))).toEqual({ name: 'CarrierDiedError', code: 'ERR_GREEN_CARRIER_DIED', after: 42 });

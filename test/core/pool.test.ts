@@ -67,6 +67,22 @@ describe('carrier pool', () => {
     }
   });
 
+  it('a reply for a killed request never reaches the next green thread on that carrier', async () => {
+    configure({ minCarriers: 1, maxCarriers: 2 });
+    await until(() => poolStats().carriers <= 2);
+    // Two carriers: the child's and the waiter's. The waiter parks in wait() on a child that ends in 300 ms; killing the
+    // waiter frees its carrier for the next green thread, which sleeps 500 ms.
+    const waiter = spawn(tasks.waitOnSleeper, 300);
+    await new Promise((r) => setTimeout(r, 100));
+    waiter.kill();
+    expect(await waiter.result).toBeInstanceOf(GreenThreadExit);
+    const next = spawn(tasks.timedSleep, 500, 'next');
+    const r = (await next.result) as { tag: string; slept: number };
+    // Had the child's end (at 300 ms) been delivered to the carrier, this sleep would have ended early.
+    expect(r.tag).toBe('next');
+    expect(r.slept).toBeGreaterThanOrEqual(499);
+  });
+
   it('runs a module default export: spawn(new URL(...))', async () => {
     const g = spawn(new URL('../fixtures/core/tasks.mjs', import.meta.url), 2, 3);
     expect(await g.result).toBe('module task 5');
