@@ -124,6 +124,13 @@ function isKillOptions(v: unknown): v is KillOptions {
 }
 
 /**
+ * What each function shipped as. V8 tells where a function is defined, so the
+ * answer does not depend on where spawn is called from: a repeat spawn skips
+ * even the stack walk.
+ */
+const shippedBefore = new WeakMap<Function, Shipped>();
+
+/**
  * Starts `fn(...args)` in a green thread and returns its handle at once.
  *
  * The function runs in another isolate, so it is shipped as source: it may
@@ -142,11 +149,15 @@ function isKillOptions(v: unknown): v is KillOptions {
  * ```
  */
 export function spawn<A extends unknown[], R>(fn: ((...args: A) => R) | URL, ...args: A): GreenThread<Awaited<R>> {
-  let shipped: Shipped;
+  let shipped: Shipped | undefined;
   if (fn instanceof URL) shipped = describeModule(fn);
   else if (typeof fn === 'function') {
-    const at = callerLocation();
-    shipped = describeFunction(fn, at?.file, at?.line);
+    shipped = shippedBefore.get(fn);
+    if (!shipped) {
+      const at = callerLocation();
+      shipped = describeFunction(fn, at?.file, at?.line);
+      shippedBefore.set(fn, shipped);
+    }
   } else {
     throw new GreenArgumentError(`spawn(fn, ...args) needs a function or a module URL, got ${fn === null ? 'null' : typeof fn}`);
   }

@@ -64,6 +64,8 @@ export class Hub {
   #carriers: (CarrierRef | undefined)[] = [];
   #freeIndexes: number[] = [];
   #idle: CarrierRef[] = [];
+  /** Carriers started and not yet exited. */
+  #carrierCount = 0;
   #starting = 0;
   #startFailures = 0;
   #queue: ThreadRecord[] = [];
@@ -88,7 +90,7 @@ export class Hub {
   /** Counts for diagnostics and tests. */
   stats(): { carriers: number; idle: number; starting: number; queued: number; live: number } {
     return {
-      carriers: this.#carriers.filter((c) => c && c.state !== 'dead').length,
+      carriers: this.#carrierCount,
       idle: this.#idle.length,
       starting: this.#starting,
       queued: this.#queue.length,
@@ -372,7 +374,7 @@ export class Hub {
 
   /** Starts carriers until the warm minimum is met and every queued green thread has one coming. */
   #fill(): void {
-    const live = this.#carriers.filter((c) => c && c.state !== 'dead').length;
+    const live = this.#carrierCount;
     const cap = this.options.maxCarriers;
     let want = Math.max(this.options.minCarriers - live, this.#queue.length - this.#starting);
     want = Math.min(want, cap - live);
@@ -399,6 +401,7 @@ export class Hub {
       return;
     }
     this.#starting++;
+    this.#carrierCount++;
     this.#carriers[index] = c;
   }
 
@@ -451,8 +454,7 @@ export class Hub {
       return;
     }
     this.#idle.push(c);
-    const live = this.#carriers.filter((x) => x && x.state !== 'dead').length;
-    if (live > this.options.minCarriers) {
+    if (this.#carrierCount > this.options.minCarriers) {
       c.idleTimer = setTimeout(() => {
         const i = this.#idle.indexOf(c);
         if (i >= 0) {
@@ -466,6 +468,7 @@ export class Hub {
   }
 
   #onExit = (c: CarrierRef): void => {
+    this.#carrierCount--;
     this.#carriers[c.index] = undefined;
     this.#freeIndexes.push(c.index);
     const i = this.#idle.indexOf(c);

@@ -65,6 +65,14 @@ describe('spawn from the hub', () => {
     expect(err.stack).toContain('tasks.mjs');
   });
 
+  it("keeps greenthread's own error classes across threads: instanceof and code", async () => {
+    const err = await spawn(tasks.badSleep).result.catch((e) => e);
+    expect(err).toBeInstanceOf(GreenArgumentError);
+    expect(err).toBeInstanceOf(GreenError);
+    expect(err.code).toBe('ERR_GREEN_INVALID_ARG');
+    expect(err.stack).toContain('received from another thread');
+  });
+
   it('parks green threads concurrently: 20 sleepers all overlap', async () => {
     const threads = Array.from({ length: 20 }, (_, i) => spawn(tasks.sleeper, 100, i));
     expect(await Promise.all(threads.map((g) => g.result))).toEqual(Array.from({ length: 20 }, (_, i) => i));
