@@ -46,7 +46,7 @@ export const carrier: Backend & { current: number | undefined; pendingNotificati
     return park(Op.SPAWN, 0, [shipped, args]) as number;
   },
   wait(id: number): unknown {
-    const { failed, error, value } = unpackOutcome(park(Op.WAIT, id) as Outcome);
+    const { failed, error, value } = unpackOutcome(park(Op.WAIT, id) as Outcome, new Error().stack);
     if (failed) throw error;
     return value;
   },

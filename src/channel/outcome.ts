@@ -14,12 +14,13 @@ export interface Unpacked {
 }
 
 /**
+ * `localStack`, when given, is appended to the error's stack: where it was received.
  * A kill is not a failure: as in eventlet, the value of a killed green thread
  * is its GreenThreadExit, returned rather than thrown.
  */
-export function unpackOutcome(outcome: Outcome): Unpacked {
+export function unpackOutcome(outcome: Outcome, localStack?: string): Unpacked {
   if (outcome.ok) return { failed: false, value: outcome.value === undefined ? undefined : deserialize(outcome.value) };
-  const error = errorFromWire(outcome.error);
+  const error = errorFromWire(outcome.error, localStack);
   if (outcome.killed) return { failed: false, value: error };
   return { failed: true, error };
 }
