@@ -19,6 +19,7 @@ import type * as Acorn from 'acorn';
 import { resolve as resolveImport } from 'import-meta-resolve';
 import { GreenClosureError, GreenShipError } from '../errors.js';
 import { locateFunction, type FunctionSite } from './locate.js';
+import { rebuiltDescriptor } from './materialize.js';
 import type { ShippedFunction, ShippedModule } from './types.js';
 
 // The subset of eslint-scope we use (the package ships no types).
@@ -175,7 +176,7 @@ export function describeFunction(fn: Function, callerFile: string | undefined, c
   let byFile = described.get(fn);
   const known = byFile?.get(fileKey);
   if (known) return known;
-  const desc = build(fn, callerFile, callLine);
+  const desc = rebuiltDescriptor(fn) ?? build(fn, callerFile, callLine);
   if (!byFile) described.set(fn, (byFile = new Map()));
   byFile.set(fileKey, desc);
   return desc;

@@ -3,6 +3,7 @@
  * descriptor. Built functions are cached by descriptor key, so only the first
  * spawn of a function on a carrier imports and compiles anything.
  */
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -102,17 +103,48 @@ async function buildFunction(desc: ShippedFunction): Promise<Function> {
   }
 
   // One scope for all declarations, so they see each other (and themselves) as in their module.
+  // The declarations come back too, so that spawning one of them from here can reuse this descriptor.
+  const declared = desc.declarations.map((d) => d.name);
   const body = [
     desc.cjs ? '' : '"use strict";',
     ...desc.declarations.map((d) => d.source),
-    `return (${desc.source});`,
+    `return [(${desc.source}), { ${declared.join(', ')} }];`,
     `//# sourceURL=${desc.moduleUrl ?? `greenthread:spawned/${desc.name}`}`,
   ].join('\n');
+  let fn: Function;
+  let declarations: Record<string, unknown>;
   try {
-    return new Function(...names, body)(...values) as Function;
+    [fn, declarations] = new Function(...names, body)(...values) as [Function, Record<string, unknown>];
   } catch (e) {
     throw new GreenShipError(`${what} cannot be rebuilt in the carrier: ${(e as Error).message}`, { cause: e });
   }
+  rebuilt.set(fn, desc);
+  for (const [name, value] of Object.entries(declarations)) {
+    if (typeof value === 'function' && !rebuilt.has(value)) rebuilt.set(value, { parent: desc, name });
+  }
+  return fn;
+}
+
+/**
+ * Functions this carrier rebuilt, with what they were rebuilt from: the
+ * spawned function itself, and the module's functions shipped along with it.
+ */
+const rebuilt = new WeakMap<Function, ShippedFunction | { parent: ShippedFunction; name: string }>();
+
+/**
+ * The descriptor to ship a function that this carrier rebuilt: a green thread
+ * spawning the function it runs, or a helper of its module. Its context is the
+ * one it was rebuilt in, so nothing has to be read again.
+ */
+export function rebuiltDescriptor(fn: Function): ShippedFunction | undefined {
+  const entry = rebuilt.get(fn);
+  if (!entry || !('parent' in entry)) return entry;
+  const { parent, name } = entry;
+  const source = Function.prototype.toString.call(fn);
+  const key = createHash('sha1').update(`${parent.key}\0${name}\0${source}`).digest('hex');
+  const desc: ShippedFunction = Object.freeze({ ...parent, key, name: fn.name, source });
+  rebuilt.set(fn, desc);
+  return desc;
 }
 
 /** What esbuild's __toESM gives for a required module: its namespace, `default` being module.exports. */

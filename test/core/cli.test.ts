@@ -57,6 +57,12 @@ describe('greenthread run', () => {
     expect(r.status).toBe(0);
   });
 
+  it('lets a green thread spawn the functions shipped with it (TypeScript, nested)', () => {
+    const r = run(['--import', 'tsx', fixture('respawn.ts')]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('[ 6, 9 ]');
+  });
+
   it('rejects bad usage with a message and exit code 2', () => {
     const r = run([cli, 'run']);
     expect(r.stderr).toMatch(/needs the path of the application/);
