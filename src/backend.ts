@@ -19,8 +19,8 @@ export interface ThreadStatus {
 /** What a carrier does for the public API; the hub side calls the Hub directly. */
 export interface Backend {
   readonly isCarrier: boolean;
-  /** Starts a green thread; returns its id. `args` is already serialized. */
-  spawn(shipped: Shipped, args: Uint8Array): number;
+  /** Starts a green thread; returns its id. `args` is already serialized; `handles` are the hub objects in it. */
+  spawn(shipped: Shipped, args: Uint8Array, handles: number[]): number;
   /** Parks until green thread `id` ends; returns its value or throws its error. */
   wait(id: number): unknown;
   /** Promise of green thread `id`'s value. */
@@ -33,6 +33,15 @@ export interface Backend {
   currentId(): number | undefined;
   /** Round trip with no work (benchmarks). */
   nop(): void;
+  /** Creates a hub object; returns its id. */
+  objNew(kind: string, options: unknown): number;
+  /** Calls a hub object's method, parking until it answers. */
+  objCall(id: number, method: string, args: unknown[]): unknown;
+  /** Arms a Timeout; `fire` gives the error thrown at the park point when it fires. */
+  timeoutArm(id: number, ms: number, fire: () => unknown): void;
+  timeoutCancel(id: number): void;
+  /** Runs a shipped function on the hub, parking until it settles. */
+  runInHub(shipped: Shipped, args: Uint8Array, handles: number[]): unknown;
 }
 
 const SLOT = Symbol.for('greenthread.backend');

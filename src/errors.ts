@@ -25,6 +25,9 @@ export const codes = {
   GreenArgumentError: 'ERR_GREEN_INVALID_ARG',
   GreenCloneError: 'ERR_GREEN_CLONE',
   GreenProtocolError: 'ERR_GREEN_PROTOCOL',
+  QueueEmptyError: 'ERR_GREEN_QUEUE_EMPTY',
+  QueueFullError: 'ERR_GREEN_QUEUE_FULL',
+  Timeout: 'ERR_GREEN_TIMEOUT',
 } as const;
 
 /**
@@ -147,6 +150,12 @@ export class GreenCloneError extends GreenError {}
 /** A malformed message reached the channel; it was rejected. */
 export class GreenProtocolError extends GreenError {}
 
+/** Queue.get found nothing within its timeout (or at once, with a timeout of 0). */
+export class QueueEmptyError extends GreenError {}
+
+/** Queue.put found the queue full for its whole timeout. */
+export class QueueFullError extends GreenError {}
+
 const registry = new Map<string, new (...args: never[]) => GreenError>([
   ['GreenError', GreenError],
   ['HubBlockingError', HubBlockingError],
@@ -158,7 +167,14 @@ const registry = new Map<string, new (...args: never[]) => GreenError>([
   ['GreenArgumentError', GreenArgumentError],
   ['GreenCloneError', GreenCloneError],
   ['GreenProtocolError', GreenProtocolError],
+  ['QueueEmptyError', QueueEmptyError],
+  ['QueueFullError', QueueFullError],
 ]);
+
+/** @internal Error classes defined elsewhere (Timeout) join the registry so they cross threads. */
+export function registerErrorClass(name: string, cls: new (...args: never[]) => GreenError): void {
+  registry.set(name, cls);
+}
 
 function describe(value: unknown): string {
   if (value instanceof Error) return value.message;

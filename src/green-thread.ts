@@ -7,7 +7,8 @@
  * Runs on every thread.
  */
 import { carrierBackend } from './backend.js';
-import { serialize } from './channel/channel.js';
+import { mayHoldHandles, serialize } from './channel/channel.js';
+import { collect } from './sync/handles.js';
 import { GreenArgumentError, HubBlockingError } from './errors.js';
 import { getHub } from './hub/instance.js';
 import type { ThreadRecord } from './hub/types.js';
@@ -149,24 +150,40 @@ const shippedBefore = new WeakMap<Function, Shipped>();
  * ```
  */
 export function spawn<A extends unknown[], R>(fn: ((...args: A) => R) | URL, ...args: A): GreenThread<Awaited<R>> {
-  let shipped: Shipped | undefined;
-  if (fn instanceof URL) shipped = describeModule(fn);
-  else if (typeof fn === 'function') {
-    shipped = shippedBefore.get(fn);
-    if (!shipped) {
-      const at = callerLocation();
-      shipped = describeFunction(fn, at?.file, at?.line);
-      shippedBefore.set(fn, shipped);
-    }
-  } else {
+  const shipped = shipFunction(fn);
+  const { bytes, handles } = packArgs(args);
+  const b = carrierBackend();
+  if (b) return new GreenThread(b.spawn(shipped, bytes, handles));
+  const hub = getHub();
+  hub.holds?.keepIds(handles);
+  const record = hub.spawn(shipped, bytes, nameOf(shipped), undefined, undefined, handles);
+  return new GreenThread(record.id, record);
+}
+
+/** @internal What spawn ships: the described function, once per function. */
+export function shipFunction(fn: Function | URL): Shipped {
+  if (fn instanceof URL) return describeModule(fn);
+  if (typeof fn !== 'function') {
     throw new GreenArgumentError(`spawn(fn, ...args) needs a function or a module URL, got ${fn === null ? 'null' : typeof fn}`);
   }
+  let shipped = shippedBefore.get(fn);
+  if (!shipped) {
+    const at = callerLocation();
+    shipped = describeFunction(fn, at?.file, at?.line);
+    shippedBefore.set(fn, shipped);
+  }
+  return shipped;
+}
+
+/** @internal Arguments serialized, with the ids of the hub objects among them. */
+export function packArgs(args: unknown[]): { bytes: Uint8Array; handles: number[] } {
   const bytes = serialize(args, 'spawn arguments');
-  const b = carrierBackend();
-  if (b) return new GreenThread(b.spawn(shipped, bytes));
-  const name = shipped.kind === 'function' ? shipped.name || 'anonymous' : shipped.url;
-  const record = getHub().spawn(shipped, bytes, name);
-  return new GreenThread(record.id, record);
+  return { bytes, handles: mayHoldHandles(bytes) ? collect(args) : [] };
+}
+
+/** @internal */
+export function nameOf(shipped: Shipped): string {
+  return shipped.kind === 'function' ? shipped.name || 'anonymous' : shipped.url;
 }
 
 /**

@@ -14,7 +14,7 @@
  */
 import { carrierBackend } from './backend.js';
 import { GreenArgumentError } from './errors.js';
-import { getHub } from './hub/instance.js';
+import { getHub, getObjects } from './hub/instance.js';
 import type { GreenOptions } from './hub/config.js';
 
 export { GreenThread, spawn, sleep, current, isGreenThread, type KillOptions } from './green-thread.js';
@@ -29,9 +29,17 @@ export {
   GreenArgumentError,
   GreenCloneError,
   GreenProtocolError,
+  QueueEmptyError,
+  QueueFullError,
   codes,
 } from './errors.js';
 export type { GreenOptions } from './hub/config.js';
+export { Event } from './sync/event.js';
+export { Semaphore, BoundedSemaphore, Lock } from './sync/semaphore.js';
+export { Queue } from './sync/queue.js';
+export { GreenPool, GreenPile, type PoolResults } from './sync/pool.js';
+export { Timeout, withTimeout } from './sync/timeout.js';
+export { runInHub } from './sync/run-in-hub.js';
 
 /**
  * Sets options of this process's hub and carrier pool. Call it on the hub
@@ -55,13 +63,14 @@ export function configure(options: GreenOptions): void {
 
 /**
  * Live counts of the carrier pool: carriers started, idle, starting, green
- * threads queued for a carrier and green threads alive.
+ * threads queued for a carrier, green threads alive, and hub objects (Event,
+ * Queue, ...) still referenced.
  *
  * @example
  * ```ts
- * console.log(poolStats()) // { carriers: 2, idle: 2, starting: 0, queued: 0, live: 0 }
+ * console.log(poolStats()) // { carriers: 2, idle: 2, starting: 0, queued: 0, live: 0, objects: 0 }
  * ```
  */
-export function poolStats(): ReturnType<ReturnType<typeof getHub>['stats']> {
-  return getHub().stats();
+export function poolStats(): ReturnType<ReturnType<typeof getHub>['stats']> & { objects: number } {
+  return { ...getHub().stats(), objects: getObjects().size };
 }

@@ -9,7 +9,10 @@ import type { Outcome } from '../channel/messages.js';
 import { Op } from '../channel/ops.js';
 import { unpackOutcome } from '../channel/outcome.js';
 import type { Shipped } from '../shipping/types.js';
-import { park } from './channel.js';
+import { parentPort } from 'node:worker_threads';
+import type { CarrierMessage } from '../channel/messages.js';
+import { revive, setReleaseSink } from '../sync/handles.js';
+import { armedTimeouts, park } from './channel.js';
 
 type Watcher = (outcome: Outcome) => void;
 const watchers = new Map<number, Watcher[]>();
@@ -29,6 +32,13 @@ function watch(id: number, w: Watcher): void {
   watching++;
 }
 
+/** An outcome received here: its handles become facades owning the references that came with it. */
+function unpackHere(outcome: Outcome, localStack?: string) {
+  const r = unpackOutcome(outcome, localStack);
+  if (outcome.ok && outcome.handles?.length) r.value = revive(r.value);
+  return r;
+}
+
 export function notifyEnded(id: number, outcome: Outcome): void {
   const list = watchers.get(id);
   if (!list) return;
@@ -42,18 +52,18 @@ export const carrier: Backend & { current: number | undefined; pendingNotificati
   current: undefined,
   pendingNotifications: () => watching,
 
-  spawn(shipped: Shipped, args: Uint8Array): number {
-    return park(Op.SPAWN, 0, [shipped, args]) as number;
+  spawn(shipped: Shipped, args: Uint8Array, handles: number[]): number {
+    return park(Op.SPAWN, 0, [shipped, args, handles]) as number;
   },
   wait(id: number): unknown {
-    const { failed, error, value } = unpackOutcome(park(Op.WAIT, id) as Outcome, new Error().stack);
+    const { failed, error, value } = unpackHere(park(Op.WAIT, id) as Outcome, new Error().stack);
     if (failed) throw error;
     return value;
   },
   result(id: number): Promise<unknown> {
     return new Promise((resolve, reject) =>
       watch(id, (outcome) => {
-        const { failed, error, value } = unpackOutcome(outcome);
+        const { failed, error, value } = unpackHere(outcome);
         if (failed) reject(error);
         else resolve(value);
       }),
@@ -64,7 +74,7 @@ export const carrier: Backend & { current: number | undefined; pendingNotificati
   },
   link(id: number, cb: (error: unknown, value: unknown) => void): void {
     watch(id, (outcome) => {
-      const { error, value } = unpackOutcome(outcome);
+      const { error, value } = unpackHere(outcome);
       cb(error, value);
     });
   },
@@ -80,4 +90,39 @@ export const carrier: Backend & { current: number | undefined; pendingNotificati
   nop(): void {
     park(Op.NOP);
   },
+  objNew(kind: string, options: unknown): number {
+    return park(Op.OBJ_NEW, 0, [kind, options]) as number;
+  },
+  objCall(id: number, method: string, args: unknown[]): unknown {
+    return revive(park(Op.OBJ_CALL, 0, [id, method, args]));
+  },
+  timeoutArm(id: number, ms: number, fire: () => unknown): void {
+    armedTimeouts.set(id, fire);
+    try {
+      park(Op.TIMEOUT_ARM, ms, id);
+    } catch (err) {
+      armedTimeouts.delete(id);
+      throw err;
+    }
+  },
+  timeoutCancel(id: number): void {
+    armedTimeouts.delete(id);
+    park(Op.TIMEOUT_CANCEL, id);
+  },
+  runInHub(shipped: Shipped, args: Uint8Array, handles: number[]): unknown {
+    return revive(park(Op.RUN_IN_HUB, 0, [shipped, args, handles]));
+  },
 };
+
+// Facades this carrier let go of: their references go back to the hub in one
+// message per turn of the event loop, never as a blocking round trip.
+let released: number[] = [];
+setReleaseSink((id, refs) => {
+  if (released.length === 0) setImmediate(flushReleased).unref();
+  for (let i = 0; i < refs; i++) released.push(id);
+});
+function flushReleased(): void {
+  const ids = released;
+  released = [];
+  if (ids.length) parentPort!.postMessage({ t: 'release', ids } satisfies CarrierMessage);
+}

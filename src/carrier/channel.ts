@@ -5,7 +5,7 @@
  * Runs on a carrier (worker thread) only.
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
-import { errorFromWire, GreenThreadExit, type WireError } from '../errors.js';
+import { errorFromWire, GreenProtocolError, GreenThreadExit, type WireError } from '../errors.js';
 import { ChannelView, serialize } from '../channel/channel.js';
 import {
   BELL,
@@ -22,6 +22,7 @@ import {
   RING_TAIL,
   STATUS_KILLED,
   STATUS_OK,
+  STATUS_TIMEOUT,
 } from '../channel/layout.js';
 import type { CarrierData } from '../channel/messages.js';
 
@@ -32,6 +33,12 @@ const bell = new Int32Array(data.doorbell);
 const ringMask = data.ringMask;
 const me = data.index + 1;
 let seq = 0;
+
+/**
+ * Timeouts armed by the green thread running here, by id: each gives the
+ * error to throw when the hub reports that it fired.
+ */
+export const armedTimeouts = new Map<number, () => unknown>();
 
 /**
  * Parks the current green thread until the hub has served request `op`.
@@ -62,5 +69,11 @@ export function park(op: number, num = 0, value?: unknown): unknown {
   const reply = channel.read(RESP_LEN, F64_RESP, port);
   if (status === STATUS_OK) return reply;
   if (status === STATUS_KILLED) throw new GreenThreadExit(reply);
+  if (status === STATUS_TIMEOUT) {
+    const fire = armedTimeouts.get(reply as number);
+    armedTimeouts.delete(reply as number);
+    if (fire) throw fire();
+    throw new GreenProtocolError(`the hub fired timeout ${String(reply)}, which this green thread does not have`);
+  }
   throw errorFromWire(reply as WireError, new Error().stack);
 }

@@ -14,14 +14,16 @@
 import Module from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import { installCarrierBackend } from '../backend.js';
-import { deserialize, serialize } from '../channel/channel.js';
+import { deserialize, mayHoldHandles, serialize } from '../channel/channel.js';
+import { collect, revive } from '../sync/handles.js';
+import '../sync/kinds.js';
 import { CMD_LEN, CMD_SEQ, THREAD_ID } from '../channel/layout.js';
 import type { CarrierData, CarrierMessage, HubMessage, MainEntry, Outcome, RunCommand } from '../channel/messages.js';
 import { errorToWire, GreenThreadExit } from '../errors.js';
 import { materialize, materializeCached } from '../shipping/materialize.js';
 import type { Shipped } from '../shipping/types.js';
 import { carrier, notifyEnded } from './backend.js';
-import { channel, port } from './channel.js';
+import { armedTimeouts, channel, port } from './channel.js';
 import { installStdio } from './stdio.js';
 
 const data = workerData as CarrierData & { exitForwarding: boolean };
@@ -136,6 +138,7 @@ function invoke(r: Running, fn: Function, argBytes: Uint8Array): void {
   let value: unknown;
   try {
     const args = deserialize(argBytes) as unknown[];
+    if (mayHoldHandles(argBytes)) revive(args);
     value = fn(...args);
   } catch (err) {
     settle(r, err, true);
@@ -192,7 +195,9 @@ function settle(r: Running, valueOrError: unknown, failed: boolean): void {
   if (r.outcome) return;
   if (!failed) {
     try {
-      r.outcome = { ok: true, value: valueOrError === undefined ? undefined : serialize(valueOrError, 'the green thread\'s return value') };
+      const value = valueOrError === undefined ? undefined : serialize(valueOrError, 'the green thread\'s return value');
+      const handles = value && mayHoldHandles(value) ? collect(valueOrError) : undefined;
+      r.outcome = handles?.length ? { ok: true, value, handles } : { ok: true, value };
       return;
     } catch (err) {
       valueOrError = err;
@@ -218,6 +223,7 @@ function finish(r: Running): void {
   if (running !== r) return;
   running = undefined;
   carrier.current = undefined;
+  armedTimeouts.clear();
   channel.i32[THREAD_ID] = 0;
   const exitCode = process.exitCode === undefined ? undefined : Number(process.exitCode);
   process.exitCode = undefined;

@@ -101,3 +101,13 @@ export function serialize(value: unknown, what = 'value'): Uint8Array {
 export function deserialize(bytes: Uint8Array): unknown {
   return v8.deserialize(bytes);
 }
+
+const MARKER = Buffer.from('$green');
+
+/**
+ * Whether serialized bytes may contain a hub-object handle: a fast byte
+ * search that lets plain data skip the walk that finds them.
+ */
+export function mayHoldHandles(bytes: Uint8Array): boolean {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(MARKER) !== -1;
+}

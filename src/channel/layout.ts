@@ -79,3 +79,4 @@ export const LEN_NUMBER = -2; // a number in the F64 slot
 export const STATUS_OK = 0;
 export const STATUS_ERROR = 1; // payload is a WireError: throw it
 export const STATUS_KILLED = 2; // payload is the kill reason: throw GreenThreadExit
+export const STATUS_TIMEOUT = 3; // payload is the id of the Timeout that fired: throw it

@@ -10,7 +10,7 @@ import type { WireError } from '../errors.js';
 
 /** What a green thread ended with, as it travels. */
 export type Outcome =
-  | { ok: true; value: Uint8Array | undefined }
+  | { ok: true; value: Uint8Array | undefined; handles?: number[] }
   | { ok: false; killed: boolean; error: WireError | { $greenValue: 1; value: unknown } };
 
 /** Carrier -> hub, on the worker's parentPort. */
@@ -18,7 +18,9 @@ export type CarrierMessage =
   | { t: 'ready' }
   | { t: 'out'; fd: 1 | 2; data: string | Uint8Array }
   | { t: 'end'; id: number; outcome: Outcome; exitCode: number | undefined; retire: boolean }
-  | { t: 'exit'; code: number };
+  | { t: 'exit'; code: number }
+  /** Facades of hub objects this carrier let go of (garbage collected): one reference per id. */
+  | { t: 'release'; ids: number[] };
 
 /** Hub -> carrier, on the worker's port. */
 export type HubMessage = { t: 'ended'; id: number; outcome: Outcome } | { t: 'kill-draining'; id: number };

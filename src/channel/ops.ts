@@ -19,6 +19,16 @@ export const Op = {
   LINK: 6,
   /** Status of a green thread. F64 arg: its id. Reply: { dead, killed }. */
   STATUS: 7,
+  /** Arm a Timeout of the calling green thread. F64 arg: ms. Payload: the Timeout's id in its carrier. */
+  TIMEOUT_ARM: 8,
+  /** Cancel a Timeout. F64 arg: its id. */
+  TIMEOUT_CANCEL: 9,
+  /** Create a hub object (Event, Semaphore, Queue, pool). Payload: [kind, options]. Reply: its id. */
+  OBJ_NEW: 10,
+  /** Call a hub object's method. Payload: [id, method, args]. Reply: the method's value. */
+  OBJ_CALL: 11,
+  /** Run a shipped async function on the hub. Payload: [shipped, argsBytes]. Reply: its value. */
+  RUN_IN_HUB: 12,
 } as const;
 
 export type OpCode = (typeof Op)[keyof typeof Op];

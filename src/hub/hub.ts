@@ -41,6 +41,8 @@ import { CarrierRef } from './carriers.js';
 import { defaultOptions, resolveOptions, type GreenOptions, type ResolvedOptions } from './config.js';
 import type { HubRequest, OpHandler, ThreadRecord } from './types.js';
 import { unpackOutcome as unpack, type Unpacked } from '../channel/outcome.js';
+import { revive } from '../sync/handles.js';
+import type { Holds } from './objects/registry.js';
 
 /** After this many carriers in a row fail to start, queued green threads fail instead of waiting. */
 const MAX_START_FAILURES = 3;
@@ -57,6 +59,8 @@ export class Hub {
    * the record itself.
    */
   readonly ended = new Map<number, Outcome>();
+  /** Outcomes that hold handles release them when nobody can read the outcome any more. */
+  #outcomeHolds = new FinalizationRegistry<number[]>((ids) => this.holds?.dropIds(ids));
   #endedByParent = new Map<number, number[]>();
 
   #started = false;
@@ -173,10 +177,9 @@ export class Hub {
     }
     const req = this.#request(carrier, thread, seq, op, carrier.view.f64[F64_REQ], arg);
     carrier.pending = req;
-    if (thread.pendingKill) {
-      const { reason } = thread.pendingKill;
-      thread.pendingKill = undefined;
-      this.#settle(req, STATUS_KILLED, reason);
+    const interrupt = thread.interrupts.shift();
+    if (interrupt) {
+      this.#settle(req, interrupt.status, interrupt.value);
       return;
     }
     try {
@@ -223,7 +226,12 @@ export class Hub {
 
   // ---------------------------------------------------------------- threads
 
-  spawn(shipped: Shipped | MainEntry, args: Uint8Array, name: string, parent?: number, id?: number): ThreadRecord {
+  /**
+   * Starts a green thread. `handles` are the ids of hub objects in `args`,
+   * already held by the caller for this thread: they pass to its carrier with
+   * the arguments, or are released if it never runs.
+   */
+  spawn(shipped: Shipped | MainEntry, args: Uint8Array, name: string, parent?: number, id?: number, handles: number[] = []): ThreadRecord {
     this.#start();
     const t: ThreadRecord = {
       id: id ?? this.#nextId++,
@@ -234,10 +242,13 @@ export class Hub {
       state: 'queued',
       carrier: undefined,
       outcome: undefined,
-      pendingKill: undefined,
+      interrupts: [],
+      timers: new Map(),
       waiters: [],
       links: [],
       watchers: new Set(),
+      handles,
+      endListeners: [],
       observed: false,
       result: undefined,
       settleResult: undefined,
@@ -263,6 +274,7 @@ export class Hub {
     const known = carrier.known.has(key);
     carrier.known.add(key);
     carrier.run({ id: t.id, key, shipped: known ? undefined : t.shipped, args: t.args });
+    t.handles = []; // delivered: the carrier's facades own them now
   }
 
   /** Ends a green thread: wakes its waiters, runs its links, frees its carrier. */
@@ -270,6 +282,16 @@ export class Hub {
     if (t.state === 'dead') return;
     t.state = 'dead';
     t.outcome = outcome;
+    for (const timer of t.timers.values()) clearTimeout(timer);
+    t.timers.clear();
+    t.interrupts.length = 0;
+    if (t.handles.length) this.holds?.dropIds(t.handles.splice(0));
+    const handles = outcome.ok ? (outcome.handles ?? []) : [];
+    if (handles.length && this.holds) {
+      // The outcome holds its handles while anyone can still read it.
+      this.holds.keepIds(handles);
+      this.#outcomeHolds.register(outcome, handles);
+    }
     const carrier = t.carrier;
     t.carrier = undefined;
     if (carrier && carrier.thread === t) {
@@ -280,12 +302,12 @@ export class Hub {
         carrier.pending = undefined;
       }
     }
-    const r = unpack(outcome);
+    const r = this.#unpackHere(outcome);
     if (r.failed && !t.observed && t.waiters.length === 0) {
       const stack = (r.error as Error)?.stack ?? String(r.error);
       process.stderr.write(`greenthread: green thread ${t.id} (${t.name}) failed:\n${stack}\n`);
     }
-    for (const w of t.waiters.splice(0)) this.reply(w, outcome);
+    for (const w of t.waiters.splice(0)) this.deliverOutcome(w, outcome);
     for (const cb of t.links.splice(0)) {
       try {
         cb(r.error, r.value);
@@ -293,8 +315,9 @@ export class Hub {
         process.stderr.write(`greenthread: a link callback of green thread ${t.id} threw:\n${(err as Error)?.stack ?? err}\n`);
       }
     }
-    for (const c of t.watchers) c.post({ t: 'ended', id: t.id, outcome });
+    for (const c of t.watchers) this.postEnded(c, t.id, outcome);
     t.watchers.clear();
+    for (const listener of t.endListeners.splice(0)) listener();
     t.settleResult?.(outcome);
     // Records of ended green threads are dropped; handles keep what they need.
     this.threads.delete(t.id);
@@ -313,6 +336,41 @@ export class Hub {
     this.onEnd?.(t, r);
   }
 
+  /** Reference accounting of hub objects; set by the object registry. */
+  holds: Holds | undefined;
+  /** Carriers' released references; set by the object registry. */
+  onRelease: ((ids: number[]) => void) | undefined;
+
+  /** Unpacks an outcome for use on the hub: its handles become hub facades, with a reference each. */
+  #unpackHere(outcome: Outcome): Unpacked {
+    const r = unpack(outcome);
+    if (outcome.ok && outcome.handles?.length) {
+      this.holds?.keepIds(outcome.handles);
+      r.value = revive(r.value);
+    }
+    return r;
+  }
+
+  /** Replies an outcome to a WAIT request, with a reference per handle in its value. */
+  deliverOutcome(req: HubRequest, outcome: Outcome): void {
+    const handles = outcome.ok ? outcome.handles : undefined;
+    if (handles?.length) this.holds?.keepIds(handles);
+    if (!this.reply(req, outcome) && handles?.length) this.holds?.dropIds(handles);
+  }
+
+  /** Tells a carrier that green thread `id` ended, with a reference per handle in its value. */
+  postEnded(c: CarrierRef, id: number, outcome: Outcome): void {
+    const handles = outcome.ok ? outcome.handles : undefined;
+    if (handles?.length) this.holds?.keepIds(handles);
+    c.post({ t: 'ended', id, outcome });
+  }
+
+  /** Runs `cb` when `t` ends (at once if it has), without making its failure observed. */
+  onceEnded(t: ThreadRecord, cb: () => void): void {
+    if (t.state === 'dead') cb();
+    else t.endListeners.push(cb);
+  }
+
   /** Called after a green thread ended (used by `greenthread run` for green thread 0). */
   onEnd: ((t: ThreadRecord, r: Unpacked) => void) | undefined;
 
@@ -321,7 +379,7 @@ export class Hub {
     if (!t.result) {
       t.result = new Promise((resolve, reject) => {
         t.settleResult = (outcome) => {
-          const r = unpack(outcome);
+          const r = this.#unpackHere(outcome);
           if (r.failed) reject(r.error);
           else resolve(r.value);
         };
@@ -336,7 +394,7 @@ export class Hub {
   link(t: ThreadRecord, cb: (error: unknown, value: unknown) => void): void {
     t.observed = true;
     if (t.outcome) {
-      const r = unpack(t.outcome);
+      const r = this.#unpackHere(t.outcome);
       cb(r.error, r.value);
     } else t.links.push(cb);
   }
@@ -361,12 +419,24 @@ export class Hub {
       carrier.post({ t: 'kill-draining', id: t.id });
       return;
     }
-    const pending = carrier.pending;
-    if (pending && !pending.settled) {
+    this.interrupt(t, STATUS_KILLED, reason);
+  }
+
+  /**
+   * Throws into green thread `t` at its park point: now, if it is parked (the
+   * operation it waits on is cancelled and its late reply dropped), else at
+   * its next park point. A kill goes before any pending timeout.
+   */
+  interrupt(t: ThreadRecord, status: number, value: unknown): void {
+    if (t.state === 'dead') return;
+    const pending = t.carrier?.pending;
+    if (t.state === 'running' && pending && !pending.settled) {
       pending.cancel?.();
-      this.#settle(pending, STATUS_KILLED, reason);
+      this.#settle(pending, status, value);
+    } else if (status === STATUS_KILLED) {
+      t.interrupts.unshift({ status, value });
     } else {
-      t.pendingKill = { reason };
+      t.interrupts.push({ status, value });
     }
   }
 
@@ -439,6 +509,9 @@ export class Hub {
         if (!c.retiring) this.#becomeIdle(c);
         return;
       }
+      case 'release':
+        this.onRelease?.(m.ids);
+        return;
       case 'exit':
         process.exit(m.code);
     }

@@ -5,14 +5,26 @@
  * Runs on the hub only.
  */
 import { Hub } from './hub.js';
+import { HubObjects } from './objects/registry.js';
 import { registerCoreOps } from './ops.js';
+import { registerSyncOps } from './ops-sync.js';
 
 let hub: Hub | undefined;
+let objects: HubObjects | undefined;
 
 export function getHub(): Hub {
   if (!hub) {
     hub = new Hub();
     registerCoreOps(hub);
+    registerSyncOps(hub);
+    objects = new HubObjects(hub);
+    hub.holds = objects;
   }
   return hub;
+}
+
+/** The hub's table of hub objects (Event, Semaphore, Queue, pools). */
+export function getObjects(): HubObjects {
+  getHub();
+  return objects!;
 }

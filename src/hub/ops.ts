@@ -52,7 +52,7 @@ export function registerCoreOps(hub: Hub): void {
     const t = target(hub, req);
     if (!t) {
       const outcome = hub.ended.get(req.num);
-      if (outcome) return void hub.reply(req, outcome);
+      if (outcome) return void hub.deliverOutcome(req, outcome);
       throw unknownThread(req.num);
     }
     if (t === req.thread) {
@@ -67,8 +67,9 @@ export function registerCoreOps(hub: Hub): void {
   });
 
   hub.registerOp(Op.SPAWN, (req) => {
-    const [shipped, args] = req.arg as [Shipped, Uint8Array];
-    const t = hub.spawn(shipped, args, shipped.kind === 'function' ? shipped.name || 'anonymous' : shipped.url, req.thread.id);
+    const [shipped, args, handles = []] = req.arg as [Shipped, Uint8Array, number[]?];
+    hub.holds?.keepIds(handles);
+    const t = hub.spawn(shipped, args, shipped.kind === 'function' ? shipped.name || 'anonymous' : shipped.url, req.thread.id, undefined, handles);
     hub.reply(req, t.id);
   });
 
@@ -89,7 +90,7 @@ export function registerCoreOps(hub: Hub): void {
     }
     const outcome = hub.ended.get(req.num);
     if (!outcome) throw unknownThread(req.num);
-    req.carrier.post({ t: 'ended', id: req.num, outcome });
+    hub.postEnded(req.carrier, req.num, outcome);
     hub.reply(req, true);
   });
 

@@ -20,18 +20,33 @@ export interface ThreadRecord {
   state: ThreadState;
   carrier: CarrierRef | undefined;
   outcome: Outcome | undefined;
-  /** A kill that arrived while it was not parked: delivered at its next park point. */
-  pendingKill: { reason: unknown } | undefined;
+  /**
+   * Kills and fired timeouts that arrived while it was not parked: each is
+   * delivered at a following park point, a kill first.
+   */
+  interrupts: Interrupt[];
+  /** Its armed Timeouts, by the id its carrier gave them. */
+  timers: Map<number, NodeJS.Timeout>;
   /** WAIT requests of other green threads parked on this one. */
   waiters: HubRequest[];
   /** link() callbacks registered on the hub. */
   links: ((error: unknown, value: unknown) => void)[];
+  /** Handle ids its serialized `args` hold, until they are delivered to its carrier. */
+  handles: number[];
+  /** Internal listeners (pools): told of its end without counting as observers. */
+  endListeners: (() => void)[];
   /** Carriers to send an 'ended' message to (link/result inside green threads). */
   watchers: Set<CarrierRef>;
   /** Someone will hear about its failure (result, wait, link): no need to print it. */
   observed: boolean;
   result: Promise<unknown> | undefined;
   settleResult: ((outcome: Outcome) => void) | undefined;
+}
+
+/** Thrown into a green thread at its park point instead of a reply. */
+export interface Interrupt {
+  status: number;
+  value: unknown;
 }
 
 /** A request a parked green thread made; settled exactly once. */

@@ -1,0 +1,210 @@
+/**
+ * The hub's table of hub objects, their reference counts, and the two ways
+ * to call them: from a parked green thread (OBJ_NEW / OBJ_CALL requests) and
+ * from code on the hub (a Promise).
+ *
+ * Runs on the hub only.
+ */
+import { Op } from '../../channel/ops.js';
+import { GreenArgumentError } from '../../errors.js';
+import { collect, revive, setReleaseSink } from '../../sync/handles.js';
+import type { Hub } from '../hub.js';
+import type { HubRequest } from '../types.js';
+import type { HubObject, Resolver } from './base.js';
+import { EventState } from './event.js';
+import { PoolState } from './pool.js';
+import { QueueState } from './queue.js';
+import { SemaphoreState } from './semaphore.js';
+
+/** Reference accounting for values that hold handles. */
+export interface Holds {
+  keep(value: unknown): void;
+  drop(value: unknown): void;
+  keepIds(ids: number[]): void;
+  dropIds(ids: number[]): void;
+}
+
+export class HubObjects implements Holds {
+  readonly #table = new Map<number, HubObject>();
+  #nextId = 1;
+
+  constructor(private readonly hub: Hub) {
+    setReleaseSink((id, refs) => this.release(id, refs));
+    hub.registerOp(Op.OBJ_NEW, (req) => {
+      const [kind, options] = req.arg as [string, unknown];
+      this.hub.reply(req, this.create(kind, options));
+    });
+    hub.registerOp(Op.OBJ_CALL, (req) => {
+      const [id, method, args] = req.arg as [number, string, unknown[]];
+      this.#object(id).call(method, args, this.#requestResolver(req));
+    });
+    hub.onRelease = (ids) => {
+      for (const id of ids) this.release(id, 1);
+    };
+  }
+
+  /** Creates an object owned by one reference (its first facade); returns its id. */
+  create(kind: string, options: unknown): number {
+    const id = this.#nextId++;
+    const o = options as { n?: number; maxsize?: number; size?: number } | undefined;
+    let obj: HubObject;
+    switch (kind) {
+      case 'event':
+        obj = new EventState(id, this);
+        break;
+      case 'semaphore':
+      case 'bounded-semaphore':
+        obj = new SemaphoreState(id, o!.n!, kind === 'bounded-semaphore');
+        break;
+      case 'queue':
+        obj = new QueueState(id, o!.maxsize!, this);
+        break;
+      case 'pool':
+        obj = new PoolState(id, o!.size!, this.hub, this);
+        break;
+      default:
+        throw new GreenArgumentError(`unknown kind of hub object '${kind}'`);
+    }
+    this.#table.set(id, obj);
+    return id;
+  }
+
+  /** Live objects, for tests and diagnostics. */
+  get size(): number {
+    return this.#table.size;
+  }
+
+  #object(id: number): HubObject {
+    const obj = this.#table.get(id);
+    if (!obj) {
+      throw new GreenArgumentError(
+        `hub object ${id} no longer exists: every reference to it was released. ` +
+          `Keep the Event, Queue or pool itself (not a copy of its fields) while you use it.`,
+      );
+    }
+    return obj;
+  }
+
+  // ---- references ----
+
+  keepIds(ids: number[]): void {
+    for (const id of ids) {
+      const obj = this.#table.get(id);
+      if (obj) obj.refs++;
+    }
+  }
+
+  dropIds(ids: number[]): void {
+    for (const id of ids) this.release(id, 1);
+  }
+
+  keep(value: unknown): void {
+    if (value !== null && typeof value === 'object') this.keepIds(collect(value));
+  }
+
+  drop(value: unknown): void {
+    if (value !== null && typeof value === 'object') this.dropIds(collect(value));
+  }
+
+  release(id: number, refs: number): void {
+    const obj = this.#table.get(id);
+    if (!obj) return;
+    obj.refs -= refs;
+    if (obj.refs <= 0) {
+      this.#table.delete(id);
+      obj.dispose();
+    }
+  }
+
+  // ---- calls ----
+
+  #requestResolver(req: HubRequest): Resolver {
+    const hub = this.hub;
+    const holds = this;
+    return {
+      caller: req.thread,
+      get done() {
+        return req.settled;
+      },
+      ok(value?: unknown) {
+        // The value's handles go to the carrier with a reference each; if it is gone, take them back.
+        holds.keep(value);
+        if (!hub.reply(req, value)) holds.drop(value);
+      },
+      fail(error: unknown) {
+        hub.fail(req, error);
+      },
+      onCancel(undo: () => void) {
+        const previous = req.cancel;
+        req.cancel = () => {
+          previous?.();
+          undo();
+        };
+      },
+    };
+  }
+
+  /** Calls a method that answers at once (set, release, size) from code on the hub. */
+  callSync(id: number, method: string, args: unknown[]): unknown {
+    let answered = false;
+    let value: unknown;
+    let error: unknown;
+    let failed = false;
+    const holds = this;
+    const r: Resolver = {
+      caller: undefined,
+      get done() {
+        return answered;
+      },
+      ok(v?: unknown) {
+        answered = true;
+        holds.keep(v);
+        value = v !== null && typeof v === 'object' ? revive(structuredClone(v)) : v;
+      },
+      fail(e: unknown) {
+        answered = true;
+        failed = true;
+        error = e;
+      },
+      onCancel() {},
+    };
+    this.#object(id).call(method, structuredClone(args), r);
+    if (failed) throw error;
+    if (!answered) throw new GreenArgumentError(`${method}() would block, and this is the hub: use its Async form`);
+    return value;
+  }
+
+  /** Calls a method from code on the hub; the Promise settles with its answer. */
+  callAsync(id: number, method: string, args: unknown[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const holds = this;
+      const r: Resolver = {
+        caller: undefined,
+        get done() {
+          return done;
+        },
+        ok(value?: unknown) {
+          if (done) return;
+          done = true;
+          // A copy, as a green thread gets: hub values are never shared by reference.
+          holds.keep(value);
+          resolve(value !== null && typeof value === 'object' ? revive(structuredClone(value)) : value);
+        },
+        fail(error: unknown) {
+          if (done) return;
+          done = true;
+          reject(error);
+        },
+        onCancel() {
+          // A call on the hub is never cancelled.
+        },
+      };
+      try {
+        this.#object(id).call(method, structuredClone(args), r);
+      } catch (err) {
+        r.fail(err);
+      }
+    });
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Ops behind Timeout and runInHub.
+ *
+ * Runs on the hub only.
+ */
+import { deserialize } from '../channel/channel.js';
+import { STATUS_TIMEOUT } from '../channel/layout.js';
+import { Op } from '../channel/ops.js';
+import { GreenArgumentError } from '../errors.js';
+import { revive } from '../sync/handles.js';
+import { materialize } from '../shipping/materialize.js';
+import type { Shipped } from '../shipping/types.js';
+import type { Hub } from './hub.js';
+
+export function registerSyncOps(hub: Hub): void {
+  hub.registerOp(Op.TIMEOUT_ARM, (req) => {
+    const t = req.thread;
+    const id = req.arg as number;
+    const ms = Math.min(req.num, 2 ** 31 - 1);
+    if (!(ms >= 0)) throw new GreenArgumentError(`Timeout needs a number of milliseconds >= 0, got ${req.num}`);
+    const timer = setTimeout(() => {
+      t.timers.delete(id);
+      hub.interrupt(t, STATUS_TIMEOUT, id);
+    }, ms);
+    t.timers.set(id, timer);
+    hub.reply(req);
+  });
+
+  hub.registerOp(Op.TIMEOUT_CANCEL, (req) => {
+    const t = req.thread;
+    const id = req.num;
+    clearTimeout(t.timers.get(id));
+    t.timers.delete(id);
+    // Fired but not yet delivered: it is cancelled all the same.
+    const i = t.interrupts.findIndex((x) => x.status === STATUS_TIMEOUT && x.value === id);
+    if (i >= 0) t.interrupts.splice(i, 1);
+    hub.reply(req);
+  });
+
+  hub.registerOp(Op.RUN_IN_HUB, (req) => {
+    const [shipped, argBytes, handles = []] = req.arg as [Shipped, Uint8Array, number[]?];
+    // The arguments' handles become hub facades here: one reference each, delivered with them.
+    hub.holds?.keepIds(handles);
+    const args = revive(deserialize(argBytes) as unknown[]);
+    materialize(shipped)
+      .then((fn) => fn(...args))
+      .then(
+        (value) => {
+          hub.holds?.keep(value);
+          if (!hub.reply(req, value)) hub.holds?.drop(value);
+        },
+        (err) => hub.fail(req, err),
+      );
+  });
+}
