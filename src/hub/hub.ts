@@ -303,10 +303,11 @@ export class Hub {
       }
     }
     const r = this.#unpackHere(outcome);
-    if (r.failed && !t.observed && t.waiters.length === 0) {
-      const stack = (r.error as Error)?.stack ?? String(r.error);
-      process.stderr.write(`greenthread: green thread ${t.id} (${t.name}) failed:\n${stack}\n`);
-    }
+    // A failure nobody observed is printed, as eventlet does. One whose spawner
+    // is a live green thread can still be waited on: it is printed when that
+    // spawner ends without having looked.
+    const spawnerLives = t.parent !== undefined && this.threads.has(t.parent);
+    if (r.failed && !t.observed && t.waiters.length === 0 && !spawnerLives) this.#reportFailure(t, r.error);
     for (const w of t.waiters.splice(0)) this.deliverOutcome(w, outcome);
     for (const cb of t.links.splice(0)) {
       try {
@@ -323,6 +324,7 @@ export class Hub {
     this.threads.delete(t.id);
     if (t.parent !== undefined && this.threads.has(t.parent)) {
       this.ended.set(t.id, outcome);
+      if (t.observed) this.#observedIds.add(t.id);
       let list = this.#endedByParent.get(t.parent);
       if (!list) this.#endedByParent.set(t.parent, (list = []));
       list.push(t.id);
@@ -330,10 +332,28 @@ export class Hub {
     const children = this.#endedByParent.get(t.id);
     if (children) {
       this.#endedByParent.delete(t.id);
-      for (const id of children) this.ended.delete(id);
+      for (const id of children) {
+        const o = this.ended.get(id);
+        this.ended.delete(id);
+        if (o && !o.ok && !o.killed && !this.#observedIds.has(id)) this.#reportFailure({ id, name: 'spawned by green thread ' + t.id }, unpack(o).error);
+        this.#observedIds.delete(id);
+      }
     }
     if (--this.#live === 0) this.#keepAlive!.unref();
     this.onEnd?.(t, r);
+  }
+
+  /** Ended children of live green threads that someone waited on, linked or checked. */
+  #observedIds = new Set<number>();
+
+  /** Marks an ended child as observed (its failure need not be printed). */
+  observeEnded(id: number): void {
+    if (this.ended.has(id)) this.#observedIds.add(id);
+  }
+
+  #reportFailure(t: { id: number; name: string }, error: unknown): void {
+    const stack = (error as Error)?.stack ?? String(error);
+    process.stderr.write(`greenthread: green thread ${t.id} (${t.name}) failed:\n${stack}\n`);
   }
 
   /** Reference accounting of hub objects; set by the object registry. */

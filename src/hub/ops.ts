@@ -52,6 +52,7 @@ export function registerCoreOps(hub: Hub): void {
     const t = target(hub, req);
     if (!t) {
       const outcome = hub.ended.get(req.num);
+      hub.observeEnded(req.num);
       if (outcome) return void hub.deliverOutcome(req, outcome);
       throw unknownThread(req.num);
     }
@@ -90,6 +91,7 @@ export function registerCoreOps(hub: Hub): void {
     }
     const outcome = hub.ended.get(req.num);
     if (!outcome) throw unknownThread(req.num);
+    hub.observeEnded(req.num);
     hub.postEnded(req.carrier, req.num, outcome);
     hub.reply(req, true);
   });
