@@ -30,6 +30,13 @@ describe('examples', () => {
     expect(r.out).toMatch(/force-killed a CPU loop: true/);
   });
 
+  it('coordination: queue, pool, event, timeouts, runInHub', () => {
+    const r = run(['examples/coordination.mjs']);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/results: 1:1 2:4 3:9 4:16 5:timeout 6:36 7:49 8:64 9:81 10:timeout 11:121 12:144/);
+    expect(r.out).toMatch(/imap in order: \[ 1, 4, 9, 16 \]/);
+  });
+
   it('legacy-app under greenthread run', () => {
     const r = run([cli, 'run', 'examples/legacy-app.mjs', '3']);
     expect(r.status).toBe(0);
