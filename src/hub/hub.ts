@@ -343,6 +343,9 @@ export class Hub {
     this.onEnd?.(t, r);
   }
 
+  /** Records of green threads a hub object started for a caller on the hub, until the caller takes them. */
+  readonly handoff = new Map<number, ThreadRecord>();
+
   /** Ended children of live green threads that someone waited on, linked or checked. */
   #observedIds = new Set<number>();
 

@@ -29,8 +29,11 @@ export function callNow(h: HubHandle, method: string, args: unknown[] = []): unk
   return b ? b.objCall(h.$green.id, method, args) : getObjects().callSync(h.$green.id, method, args);
 }
 
-/** The awaitable form: on the hub a Promise; in a green thread the blocking call, wrapped. */
-export function callAsync(h: HubHandle, method: string, args: unknown[]): Promise<unknown> {
+/**
+ * The awaitable form: on the hub a Promise; in a green thread the blocking call, wrapped.
+ * `copied`: the arguments are plain data made for this call, no copy needed.
+ */
+export function callAsync(h: HubHandle, method: string, args: unknown[], copied = false): Promise<unknown> {
   const b = carrierBackend();
   if (b) {
     try {
@@ -39,5 +42,5 @@ export function callAsync(h: HubHandle, method: string, args: unknown[]): Promis
       return Promise.reject(err);
     }
   }
-  return getObjects().callAsync(h.$green.id, method, args);
+  return getObjects().callAsync(h.$green.id, method, args, copied);
 }

@@ -98,9 +98,13 @@ export class GreenPool extends HubHandle {
   async spawnAsync<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Promise<GreenThread<Awaited<R>>> {
     if (carrierBackend()) return this.spawn(fn, ...args) as GreenThread<Awaited<R>>;
     const { bytes, handles } = packArgs(args);
-    const answer = (await callAsync(this, 'spawn', [shipFunction(fn), bytes, handles])) as PoolSpawnAnswer;
+    // The descriptor is frozen and the arguments already serialized: nothing to copy.
+    const answer = (await callAsync(this, 'spawn', [shipFunction(fn), bytes, handles], true)) as PoolSpawnAnswer;
     const id = (answer as { id: number }).id;
-    return new GreenThread(id, getHub().threads.get(id));
+    const hub = getHub();
+    const record = hub.handoff.get(id);
+    hub.handoff.delete(id);
+    return new GreenThread(id, record);
   }
 
   /**

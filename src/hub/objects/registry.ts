@@ -174,8 +174,12 @@ export class HubObjects implements Holds {
     return value;
   }
 
-  /** Calls a method from code on the hub; the Promise settles with its answer. */
-  callAsync(id: number, method: string, args: unknown[]): Promise<unknown> {
+  /**
+   * Calls a method from code on the hub; the Promise settles with its answer.
+   * Arguments are copied, as a green thread's would be, unless `copied` says
+   * they already are (plain data made for this call).
+   */
+  callAsync(id: number, method: string, args: unknown[], copied = false): Promise<unknown> {
     return new Promise((resolve, reject) => {
       let done = false;
       const holds = this;
@@ -201,7 +205,7 @@ export class HubObjects implements Holds {
         },
       };
       try {
-        this.#object(id).call(method, structuredClone(args), r);
+        this.#object(id).call(method, copied ? args : structuredClone(args), r);
       } catch (err) {
         r.fail(err);
       }

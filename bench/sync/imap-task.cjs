@@ -1,0 +1,2 @@
+// The same task as bench/sync/imap.js, as a piscina worker module.
+module.exports = (x) => x * 2 + 1;
