@@ -83,7 +83,15 @@ export class Hub {
   #head = 0;
 
   configure(opts: GreenOptions): void {
-    this.options = resolveOptions(this.options, opts);
+    const next = resolveOptions(this.options, opts);
+    // The doorbell's ring was sized for the cap when the hub started (one slot per carrier).
+    if (this.#started && next.maxCarriers > this.#ringSlots) {
+      throw new GreenArgumentError(
+        `options.maxCarriers can be raised to at most ${this.#ringSlots} once green threads have started; ` +
+          `call configure() before the first spawn to go higher`,
+      );
+    }
+    this.options = next;
     if (this.#started) this.#fill();
   }
 

@@ -9,14 +9,9 @@ import { Op } from '../channel/ops.js';
 import { GreenArgumentError } from '../errors.js';
 import type { Shipped } from '../shipping/types.js';
 import type { Hub } from './hub.js';
-import type { HubRequest, ThreadRecord } from './types.js';
 
 /** Largest delay a Node timer takes (about 24.8 days); longer sleeps are chained. */
 const MAX_TIMER = 2 ** 31 - 1;
-
-function target(hub: Hub, req: HubRequest): ThreadRecord | undefined {
-  return hub.threads.get(req.num);
-}
 
 function unknownThread(id: number): GreenArgumentError {
   return new GreenArgumentError(
@@ -49,7 +44,7 @@ export function registerCoreOps(hub: Hub): void {
   });
 
   hub.registerOp(Op.WAIT, (req) => {
-    const t = target(hub, req);
+    const t = hub.threads.get(req.num);
     if (!t) {
       const outcome = hub.ended.get(req.num);
       hub.observeEnded(req.num);
@@ -76,14 +71,14 @@ export function registerCoreOps(hub: Hub): void {
 
   hub.registerOp(Op.KILL, (req) => {
     const [reason, force] = req.arg as [unknown, boolean];
-    const t = target(hub, req);
+    const t = hub.threads.get(req.num);
     hub.reply(req);
     // After the reply: a green thread that kills itself gets GreenThreadExit at its next park.
     if (t) hub.kill(t, reason, force);
   });
 
   hub.registerOp(Op.LINK, (req) => {
-    const t = target(hub, req);
+    const t = hub.threads.get(req.num);
     if (t) {
       t.observed = true;
       t.watchers.add(req.carrier);
@@ -97,7 +92,7 @@ export function registerCoreOps(hub: Hub): void {
   });
 
   hub.registerOp(Op.STATUS, (req) => {
-    const t = target(hub, req);
+    const t = hub.threads.get(req.num);
     if (t) return void hub.reply(req, { dead: false, killed: false });
     const outcome = hub.ended.get(req.num);
     if (!outcome) throw unknownThread(req.num);

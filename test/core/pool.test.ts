@@ -88,6 +88,10 @@ describe('carrier pool', () => {
     expect(await g.result).toBe('module task 5');
   });
 
+  it('refuses a cap beyond what the running hub was sized for', () => {
+    expect(() => configure({ maxCarriers: 1_000_000 })).toThrow(/can be raised to at most \d+ once green threads have started/);
+  });
+
   it('prints the failure of a green thread that nobody observes', async () => {
     const err = sinon.spy(process.stderr, 'write');
     try {
