@@ -26,7 +26,7 @@ import { carrier, notifyEnded } from './backend.js';
 import { armedTimeouts, channel, port } from './channel.js';
 import { installStdio } from './stdio.js';
 
-const data = workerData as CarrierData & { exitForwarding: boolean };
+const data = workerData as CarrierData;
 const post = (msg: CarrierMessage) => parentPort!.postMessage(msg);
 
 installStdio();

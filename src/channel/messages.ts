@@ -33,6 +33,8 @@ export interface CarrierData {
   ringMask: number;
   port: import('node:worker_threads').MessagePort;
   argv: string[] | undefined;
+  /** process.exit in a green thread exits the process (else only the carrier). */
+  exitForwarding: boolean;
 }
 
 /** The command that starts a green thread on an idle carrier. */

@@ -50,7 +50,7 @@ export class CarrierRef {
     this.port = port1;
     // Only read synchronously (receiveMessageOnPort); it must not hold the loop open.
     port1.unref();
-    const data: CarrierData & { exitForwarding: boolean } = {
+    const data: CarrierData = {
       index,
       channel: this.view.sab,
       doorbell,
