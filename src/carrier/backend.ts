@@ -11,7 +11,7 @@ import { unpackOutcome } from '../channel/outcome.js';
 import type { Shipped } from '../shipping/types.js';
 import { parentPort } from 'node:worker_threads';
 import type { CarrierMessage } from '../channel/messages.js';
-import { revive, setReleaseSink } from '../sync/handles.js';
+import { liveHandles, revive, setReleaseSink } from '../sync/handles.js';
 import { armedTimeouts, park } from './channel.js';
 
 type Watcher = (outcome: Outcome) => void;
@@ -121,6 +121,11 @@ setReleaseSink((id, refs) => {
   if (released.length === 0) setImmediate(flushReleased).unref();
   for (let i = 0; i < refs; i++) released.push(id);
 });
+/** True while this carrier may still owe the hub released references. */
+export function mayRelease(): boolean {
+  return released.length > 0 || liveHandles() > 0;
+}
+
 function flushReleased(): void {
   const ids = released;
   released = [];

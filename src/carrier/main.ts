@@ -22,7 +22,7 @@ import type { CarrierData, CarrierMessage, HubMessage, MainEntry, Outcome, RunCo
 import { errorToWire, GreenThreadExit } from '../errors.js';
 import { materialize, materializeCached } from '../shipping/materialize.js';
 import type { Shipped } from '../shipping/types.js';
-import { carrier, notifyEnded } from './backend.js';
+import { carrier, mayRelease, notifyEnded } from './backend.js';
 import { armedTimeouts, channel, port } from './channel.js';
 import { installStdio } from './stdio.js';
 
@@ -94,11 +94,22 @@ function loopIsEmpty(): boolean {
   return true;
 }
 
+/**
+ * How often an idle carrier that still holds handles of hub objects turns its
+ * event loop, so that collected handles are reported and their objects freed.
+ */
+const IDLE_FLUSH_MS = 2000;
+
 function idle(): void {
   baseline ??= resourceCounts();
   const i32 = channel.i32;
   let cmdSeq: number;
-  while ((cmdSeq = Atomics.load(i32, CMD_SEQ)) === lastCmd) Atomics.wait(i32, CMD_SEQ, cmdSeq);
+  while ((cmdSeq = Atomics.load(i32, CMD_SEQ)) === lastCmd) {
+    if (Atomics.wait(i32, CMD_SEQ, cmdSeq, mayRelease() ? IDLE_FLUSH_MS : undefined) === 'timed-out') {
+      setImmediate(idle);
+      return;
+    }
+  }
   lastCmd = cmdSeq;
   const cmd = deserialize(channel.readBytes(CMD_LEN, port)) as RunCommand;
   start(cmd);

@@ -33,6 +33,12 @@ export class CarrierRef {
   idleTimer: NodeJS.Timeout | undefined;
   /** The carrier said it will exit on its own (its green thread left a mess). */
   retiring = false;
+  /**
+   * References to hub objects delivered to this carrier and not yet released
+   * by it, by object id: released all at once if the carrier dies, since its
+   * facades die with its isolate.
+   */
+  readonly held = new Map<number, number>();
   /** Why it died, when it did. */
   error: unknown;
   readonly startedAt = performance.now();

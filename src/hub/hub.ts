@@ -282,6 +282,7 @@ export class Hub {
     const known = carrier.known.has(key);
     carrier.known.add(key);
     carrier.run({ id: t.id, key, shipped: known ? undefined : t.shipped, args: t.args });
+    this.credit(carrier, t.handles);
     t.handles = []; // delivered: the carrier's facades own them now
   }
 
@@ -369,8 +370,6 @@ export class Hub {
 
   /** Reference accounting of hub objects; set by the object registry. */
   holds: Holds | undefined;
-  /** Carriers' released references; set by the object registry. */
-  onRelease: ((ids: number[]) => void) | undefined;
 
   /** Unpacks an outcome for use on the hub: its handles become hub facades, with a reference each. */
   #unpackHere(outcome: Outcome): Unpacked {
@@ -386,13 +385,31 @@ export class Hub {
   deliverOutcome(req: HubRequest, outcome: Outcome): void {
     const handles = outcome.ok ? outcome.handles : undefined;
     if (handles?.length) this.holds?.keepIds(handles);
-    if (!this.reply(req, outcome) && handles?.length) this.holds?.dropIds(handles);
+    if (this.reply(req, outcome)) this.credit(req.carrier, handles);
+    else if (handles?.length) this.holds?.dropIds(handles);
+  }
+
+  /** Records references delivered to a carrier (see CarrierRef.held). */
+  credit(c: CarrierRef, ids: readonly number[] | undefined): void {
+    if (!ids) return;
+    for (const id of ids) c.held.set(id, (c.held.get(id) ?? 0) + 1);
+  }
+
+  /** A carrier released references it held (its facades were collected). */
+  #released(c: CarrierRef, ids: number[]): void {
+    for (const id of ids) {
+      const n = c.held.get(id) ?? 0;
+      if (n <= 1) c.held.delete(id);
+      else c.held.set(id, n - 1);
+    }
+    this.holds?.dropIds(ids);
   }
 
   /** Tells a carrier that green thread `id` ended, with a reference per handle in its value. */
   postEnded(c: CarrierRef, id: number, outcome: Outcome): void {
     const handles = outcome.ok ? outcome.handles : undefined;
     if (handles?.length) this.holds?.keepIds(handles);
+    this.credit(c, handles);
     c.post({ t: 'ended', id, outcome });
   }
 
@@ -541,7 +558,7 @@ export class Hub {
         return;
       }
       case 'release':
-        this.onRelease?.(m.ids);
+        this.#released(c, m.ids);
         return;
       case 'exit':
         process.exit(m.code);
@@ -573,6 +590,9 @@ export class Hub {
 
   #onExit = (c: CarrierRef): void => {
     this.#carrierCount--;
+    // Its facades died with it: give back every reference it still held.
+    for (const [id, n] of c.held) this.holds?.release(id, n);
+    c.held.clear();
     this.#carriers[c.index] = undefined;
     this.#freeIndexes.push(c.index);
     const i = this.#idle.indexOf(c);

@@ -7,7 +7,7 @@ import { deserialize } from '../channel/channel.js';
 import { STATUS_TIMEOUT } from '../channel/layout.js';
 import { Op } from '../channel/ops.js';
 import { GreenArgumentError } from '../errors.js';
-import { revive } from '../sync/handles.js';
+import { collect, revive } from '../sync/handles.js';
 import { materialize } from '../shipping/materialize.js';
 import type { Shipped } from '../shipping/types.js';
 import type { Hub } from './hub.js';
@@ -46,8 +46,10 @@ export function registerSyncOps(hub: Hub): void {
       .then((fn) => fn(...args))
       .then(
         (value) => {
-          hub.holds?.keep(value);
-          if (!hub.reply(req, value)) hub.holds?.drop(value);
+          const ids = value !== null && typeof value === 'object' ? collect(value) : [];
+          hub.holds?.keepIds(ids);
+          if (hub.reply(req, value)) hub.credit(req.carrier, ids);
+          else hub.holds?.dropIds(ids);
         },
         (err) => hub.fail(req, err),
       );

@@ -58,6 +58,11 @@ const finalizer = new FinalizationRegistry<{ id: number; owned: Owned }>(({ id, 
   releaseSink?.(id, owned.refs);
 });
 
+/** @internal Facades alive in this isolate (some may be collectable). */
+export function liveHandles(): number {
+  return live.size;
+}
+
 /** @internal Where released references go: the hub's registry, or a carrier's message to the hub. */
 export function setReleaseSink(sink: (id: number, refs: number) => void): void {
   releaseSink = sink;

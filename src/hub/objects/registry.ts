@@ -18,6 +18,7 @@ import { SemaphoreState } from './semaphore.js';
 
 /** Reference accounting for values that hold handles. */
 export interface Holds {
+  release(id: number, refs: number): void;
   keep(value: unknown): void;
   drop(value: unknown): void;
   keepIds(ids: number[]): void;
@@ -32,15 +33,15 @@ export class HubObjects implements Holds {
     setReleaseSink((id, refs) => this.release(id, refs));
     hub.registerOp(Op.OBJ_NEW, (req) => {
       const [kind, options] = req.arg as [string, unknown];
-      this.hub.reply(req, this.create(kind, options));
+      const id = this.create(kind, options);
+      // Its one reference belongs to the facade in that carrier.
+      if (this.hub.reply(req, id)) this.hub.credit(req.carrier, [id]);
+      else this.release(id, 1);
     });
     hub.registerOp(Op.OBJ_CALL, (req) => {
       const [id, method, args] = req.arg as [number, string, unknown[]];
       this.#object(id).call(method, args, this.#requestResolver(req));
     });
-    hub.onRelease = (ids) => {
-      for (const id of ids) this.release(id, 1);
-    };
   }
 
   /** Creates an object owned by one reference (its first facade); returns its id. */
@@ -128,8 +129,10 @@ export class HubObjects implements Holds {
       },
       ok(value?: unknown) {
         // The value's handles go to the carrier with a reference each; if it is gone, take them back.
-        holds.keep(value);
-        if (!hub.reply(req, value)) holds.drop(value);
+        const ids = value !== null && typeof value === 'object' ? collect(value) : [];
+        holds.keepIds(ids);
+        if (hub.reply(req, value)) hub.credit(req.carrier, ids);
+        else holds.dropIds(ids);
       },
       fail(error: unknown) {
         hub.fail(req, error);
