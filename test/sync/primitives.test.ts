@@ -59,6 +59,19 @@ describe('Timeout', () => {
     expect(await spawn(t.customTimeoutError).result).toBe('Timeout');
   });
 
+  const supportsUsing = (() => {
+    try {
+      new Function('{ using x = null; }');
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  it.skipIf(!supportsUsing)('`using t = new Timeout(ms)` cancels it at the end of the block', async () => {
+    const { usingTimeout } = load('../fixtures/sync/using-timeout.mjs');
+    expect(await spawn(usingTimeout).result).toEqual({ pending: false });
+  });
+
   it('cannot be armed on the hub', () => {
     expect(() => new Timeout(10)).toThrow(GreenArgumentError);
     expect(new Timeout(null).pending).toBe(false);
