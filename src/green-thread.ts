@@ -10,9 +10,10 @@ import { carrierBackend } from './backend.js';
 import { mayHoldHandles, serialize } from './channel/channel.js';
 import { collect } from './sync/handles.js';
 import { GreenArgumentError, HubBlockingError } from './errors.js';
-import { getHub } from './hub/instance.js';
+import { getHub } from './hub-access.js';
 import type { ThreadRecord } from './hub/types.js';
-import { callerLocation, describeFunction, describeModule } from './shipping/describe.js';
+import { createRequire } from 'node:module';
+import type * as Describe from './shipping/describe.js';
 import type { Shipped } from './shipping/types.js';
 
 /** Options of {@link GreenThread.kill}. */
@@ -160,14 +161,20 @@ export function spawn<A extends unknown[], R>(fn: ((...args: A) => R) | URL, ...
   return new GreenThread(record.id, record);
 }
 
+// Describing a function needs parsers and module resolution; a carrier that never
+// spawns never loads them.
+let describe: typeof Describe | undefined;
+const describer = () => (describe ??= createRequire(import.meta.url)('./shipping/describe.js') as typeof Describe);
+
 /** @internal What spawn ships: the described function, once per function. */
 export function shipFunction(fn: Function | URL): Shipped {
-  if (fn instanceof URL) return describeModule(fn);
+  if (fn instanceof URL) return describer().describeModule(fn);
   if (typeof fn !== 'function') {
     throw new GreenArgumentError(`spawn(fn, ...args) needs a function or a module URL, got ${fn === null ? 'null' : typeof fn}`);
   }
   let shipped = shippedBefore.get(fn);
   if (!shipped) {
+    const { callerLocation, describeFunction } = describer();
     const at = callerLocation();
     shipped = describeFunction(fn, at?.file, at?.line);
     shippedBefore.set(fn, shipped);

@@ -14,7 +14,7 @@
  */
 import { carrierBackend } from './backend.js';
 import { GreenArgumentError } from './errors.js';
-import { getHub, getObjects } from './hub/instance.js';
+import { getHub, getObjects } from './hub-access.js';
 import type { GreenOptions } from './hub/config.js';
 
 export { GreenThread, spawn, sleep, current, isGreenThread, type KillOptions } from './green-thread.js';

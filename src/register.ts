@@ -14,7 +14,6 @@ import { pathToFileURL } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import { carrierBackend } from './backend.js';
 import { skipMainSync } from './hooks/skip-main.js';
-import { runMain } from './hub/run-main.js';
 
 const { register } = nodeModule;
 // Not in the Node 20 typings; present from Node 22.15.
@@ -35,5 +34,7 @@ if (isMainThread && !carrierBackend() && entry) {
   } else {
     register(new URL('./hooks/skip-main.js', import.meta.url), { data: { mainURL } });
   }
+  // Loaded here only: carriers inherit --import and must not load the hub.
+  const { runMain } = await import('./hub/run-main.js');
   runMain(real, process.argv.slice(2));
 }

@@ -14,6 +14,44 @@ import type { HubRequest, ThreadRecord } from './types.js';
 
 const CARRIER_ENTRY = fileURLToPath(new URL('../carrier/main.js', import.meta.url));
 
+/** Flags about the main entry itself, which a worker started from a file refuses or must not get. */
+const ENTRY_FLAGS = new Set(['--input-type', '-e', '--eval', '-p', '--print', '-i', '--interactive', '-c', '--check', '--test', '--watch', '--watch-path']);
+const WITH_VALUE = new Set(['-e', '--eval', '-p', '--print', '--input-type', '--watch-path']);
+
+/** The process's Node flags (loaders such as --import tsx included) minus those about the main entry. */
+export function carrierExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]!;
+    const name = arg.split('=')[0]!;
+    if (!ENTRY_FLAGS.has(name) && !name.startsWith('--test-')) out.push(arg);
+    else if (!arg.includes('=') && WITH_VALUE.has(name)) i++; // its value too
+  }
+  return out;
+}
+/**
+ * What carriers get as execArgv: undefined (inherit, as Node does by default)
+ * unless some flag had to go. Passing a list makes Node validate it, and it
+ * refuses V8 and per-process flags (--expose-gc) that inheriting keeps: those
+ * are dropped from the list, as Node's own error names them.
+ */
+let execArgvForCarriers: string[] | undefined = (() => {
+  const filtered = carrierExecArgv();
+  return filtered.length === process.execArgv.length ? undefined : filtered;
+})();
+
+function newWorker(options: ConstructorParameters<typeof Worker>[1]): Worker {
+  try {
+    return new Worker(CARRIER_ENTRY, { ...options, execArgv: execArgvForCarriers });
+  } catch (err) {
+    const m = /invalid execArgv flags: (.*)$/.exec((err as Error).message);
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV' || !m || !execArgvForCarriers) throw err;
+    const refused = new Set(m[1]!.split(/,\s*/));
+    execArgvForCarriers = execArgvForCarriers.filter((a) => !refused.has(a.split('=')[0]!) && !refused.has(a));
+    return new Worker(CARRIER_ENTRY, { ...options, execArgv: execArgvForCarriers });
+  }
+}
+
 export type CarrierState = 'starting' | 'idle' | 'busy' | 'dead';
 
 export class CarrierRef {
@@ -65,7 +103,7 @@ export class CarrierRef {
       argv,
       exitForwarding: opts.exitForwarding,
     };
-    this.worker = new Worker(CARRIER_ENTRY, {
+    this.worker = newWorker({
       workerData: data,
       transferList: [port2],
       // Green threads are one process: they share one environment, as threads do.

@@ -9,6 +9,7 @@
  *
  * Runs on the hub only.
  */
+import os from 'node:os';
 import { deserialize } from '../channel/channel.js';
 import {
   BELL,
@@ -43,6 +44,9 @@ import type { HubRequest, OpHandler, ThreadRecord } from './types.js';
 import { unpackOutcome as unpack, type Unpacked } from '../channel/outcome.js';
 import { revive } from '../sync/handles.js';
 import type { Holds } from './objects/registry.js';
+
+/** Carriers starting at once, at most: enough to keep the cores busy starting them. */
+const START_CONCURRENCY = Math.max(4, 2 * os.availableParallelism());
 
 /** After this many carriers in a row fail to start, queued green threads fail instead of waiting. */
 const MAX_START_FAILURES = 3;
@@ -494,13 +498,18 @@ export class Hub {
   #fill(): void {
     const live = this.#carrierCount;
     const cap = this.options.maxCarriers;
-    let want = Math.max(this.options.minCarriers - live, this.#queue.length - this.#starting);
-    want = Math.min(want, cap - live);
-    for (let i = 0; i < want; i++) this.#startCarrier();
-    if (this.#queue.length > this.#starting && live + Math.max(want, 0) >= cap && !this.#capWarned) {
+    // Carriers still to start: the warm minimum, and one for each queued green thread.
+    const need = Math.min(Math.max(this.options.minCarriers - live, this.#queue.length - this.#starting), cap - live);
+    // new Worker() costs the hub milliseconds each and they all compete for the
+    // same cores: start a few at a time, and more as each comes up, so the hub
+    // goes on serving parked green threads while the pool grows.
+    const now = Math.min(need, START_CONCURRENCY - this.#starting);
+    for (let i = 0; i < now; i++) this.#startCarrier();
+    const unserved = this.#queue.length - this.#starting - Math.max(need - Math.max(now, 0), 0);
+    if (unserved > 0 && live + Math.max(need, 0) >= cap && !this.#capWarned) {
       this.#capWarned = true;
       process.emitWarning(
-        `greenthread: all ${cap} carriers are in use; ${this.#queue.length - this.#starting} green thread(s) wait for one to free up. ` +
+        `greenthread: all ${cap} carriers are in use; ${unserved} green thread(s) wait for one to free up. ` +
           `Each running or parked green thread holds a carrier: raise maxCarriers with configure(), or bound concurrency with a pool.`,
         { code: 'ERR_GREEN_POOL_EXHAUSTED' },
       );
@@ -542,6 +551,7 @@ export class Hub {
         this.#starting--;
         this.#startFailures = 0;
         this.#becomeIdle(c);
+        this.#fill();
         return;
       case 'end': {
         const t = this.threads.get(m.id);

@@ -3,7 +3,6 @@
  * descriptor. Built functions are cached by descriptor key, so only the first
  * spawn of a function on a carrier imports and compiles anything.
  */
-import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -141,6 +140,7 @@ export function rebuiltDescriptor(fn: Function): ShippedFunction | undefined {
   if (!entry || !('parent' in entry)) return entry;
   const { parent, name } = entry;
   const source = Function.prototype.toString.call(fn);
+  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
   const key = createHash('sha1').update(`${parent.key}\0${name}\0${source}`).digest('hex');
   const desc: ShippedFunction = Object.freeze({ ...parent, key, name: fn.name, source });
   rebuilt.set(fn, desc);

@@ -7,7 +7,7 @@
  */
 import { carrierBackend } from '../backend.js';
 import { HubBlockingError } from '../errors.js';
-import { getObjects } from '../hub/instance.js';
+import { getObjects } from '../hub-access.js';
 import type { HubHandle } from './handles.js';
 
 /** Creates a hub object; returns its id. */

@@ -8,7 +8,7 @@
 import { carrierBackend } from '../backend.js';
 import { GreenArgumentError, HubBlockingError } from '../errors.js';
 import { GreenThread, packArgs, shipFunction } from '../green-thread.js';
-import { getHub } from '../hub/instance.js';
+import { getHub } from '../hub-access.js';
 import type { PoolSpawnAnswer } from '../hub/objects/pool.js';
 import { callAsync, callBlocking, callNow, createObject } from './call.js';
 import { facadeOf, HubHandle, registerKind, track } from './handles.js';

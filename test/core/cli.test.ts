@@ -94,6 +94,14 @@ describe('node --import greenthread/register', () => {
   });
 });
 
+describe('node flags', () => {
+  it('carriers inherit node flags, minus those about the main entry (--input-type, -e)', () => {
+    const r = run(['--expose-gc', '--input-type=module', '-e', "import { spawn } from './dist/index.js'; console.log(await spawn(() => typeof globalThis.gc).result)"]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('function');
+  });
+});
+
 describe('the package as installed', () => {
   it('works from CommonJS through require()', () => {
     const r = run([fixture('require-cjs.cjs')]);
