@@ -1,8 +1,8 @@
-// Runs the core benchmarks, each in its own node process (the hub and its
+// Runs the benchmarks (core, then coordination), each in its own node process (the hub and its
 // pool are per process), one after the other, and prints a summary of the
 // targets at the end.
 //
-//   node bench/run.js [roundtrip] [spawn] [rss] [sleepers] [--quick] [--json out.json]
+//   node bench/run.js [roundtrip] [spawn] [rss] [sleepers] [queue] [event] [imap] [--quick] [--json out.json]
 //   npm run bench -- roundtrip --quick
 //
 // With no names it runs all of them. Every benchmark has its own deadline;
@@ -19,6 +19,9 @@ const BENCHMARKS = {
   spawn: { file: 'core/spawn.js', timeoutMs: 240_000, about: 'spawn to first instruction, warm and cold, vs bare workers' },
   rss: { file: 'core/rss.js', timeoutMs: 600_000, about: 'RSS per parked green thread at 100 and 1,000, vs bare workers' },
   sleepers: { file: 'core/sleepers.js', timeoutMs: 600_000, about: '1,000 sleep(200) green threads, cold and pre-warmed, vs starting bare workers' },
+  queue: { file: 'sync/queue.js', timeoutMs: 240_000, about: 'Queue put/get round trip between two green threads vs MessagePort ping-pong' },
+  event: { file: 'sync/event.js', timeoutMs: 120_000, about: 'Event.set() to waiter running vs postMessage to an idle worker' },
+  imap: { file: 'sync/imap.js', timeoutMs: 240_000, about: 'GreenPool.imap over 10,000 small tasks vs piscina' },
 };
 
 const USAGE = `node bench/run.js [${Object.keys(BENCHMARKS).join('] [')}] [--quick] [--json FILE]

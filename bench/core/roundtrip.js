@@ -28,7 +28,7 @@ import {
   emit,
   fmt,
   hasTaskset,
-  isMain,
+  runAsMain,
   intOpt,
   keepAlive,
   machine,
@@ -346,12 +346,4 @@ export async function main() {
   return result;
 }
 
-if (isMain(import.meta.url)) {
-  main().then(
-    () => process.exit(0),
-    (e) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
-}
+runAsMain(import.meta.url, main);

@@ -20,7 +20,7 @@ import {
   delay,
   emit,
   fmt,
-  isMain,
+  runAsMain,
   keepAlive,
   machine,
   parseBenchArgs,
@@ -229,12 +229,4 @@ export async function main() {
   return result;
 }
 
-if (isMain(import.meta.url)) {
-  main().then(
-    () => process.exit(0),
-    (e) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
-}
+runAsMain(import.meta.url, main);

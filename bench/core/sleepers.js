@@ -17,7 +17,7 @@ import {
   emit,
   fmt,
   intOpt,
-  isMain,
+  runAsMain,
   keepAlive,
   machine,
   max,
@@ -217,12 +217,4 @@ export async function main() {
   return result;
 }
 
-if (isMain(import.meta.url)) {
-  main().then(
-    () => process.exit(0),
-    (e) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
-}
+runAsMain(import.meta.url, main);

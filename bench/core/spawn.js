@@ -23,7 +23,7 @@ import {
   emit,
   fmt,
   intOpt,
-  isMain,
+  runAsMain,
   keepAlive,
   machine,
   median,
@@ -329,12 +329,4 @@ export async function main() {
   return result;
 }
 
-if (isMain(import.meta.url)) {
-  main().then(
-    () => process.exit(0),
-    (e) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
-}
+runAsMain(import.meta.url, main);

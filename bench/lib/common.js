@@ -218,6 +218,21 @@ export function keepAlive() {
   return () => clearInterval(t);
 }
 
+/**
+ * Runs `main` when the module at `metaUrl` is the script node was started
+ * with; exits 0 when it resolves, 1 (printing the error) when it rejects.
+ */
+export function runAsMain(metaUrl, main) {
+  if (!isMain(metaUrl)) return;
+  main().then(
+    () => process.exit(0),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}
+
 /** True when the module at `metaUrl` is the script node was started with. */
 export function isMain(metaUrl) {
   return process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === metaUrl;

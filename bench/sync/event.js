@@ -5,7 +5,7 @@
 //   node bench/sync/event.js [--quick] [--n N] [--json FILE]
 import { Worker } from 'node:worker_threads';
 import { configure, Event, spawn } from '../../dist/index.js';
-import { delay, emit, fmt, intOpt, isMain, machine, median, parseBenchArgs, percentile, printTable, progress, ratio, writeJson } from '../lib/common.js';
+import { delay, fmt, intOpt, runAsMain, machine, median, parseBenchArgs, percentile, printTable, progress, ratio, writeJson } from '../lib/common.js';
 
 const NAME = 'event';
 
@@ -70,10 +70,7 @@ export async function run({ quick = false, n } = {}) {
   return result;
 }
 
-if (isMain(import.meta.url)) {
+runAsMain(import.meta.url, async () => {
   const { values } = parseBenchArgs({ n: { type: 'string' } });
-  const result = await run({ quick: values.quick, n: intOpt(values.n, undefined) });
-  writeJson(values.json, result);
-  emit(result);
-  process.exit(0);
-}
+  writeJson(values.json, await run({ quick: values.quick, n: intOpt(values.n, undefined) }));
+});

@@ -12,7 +12,7 @@
 import os from 'node:os';
 import Piscina from 'piscina';
 import { configure, GreenPool, spawn } from '../../dist/index.js';
-import { emit, fmt, intOpt, isMain, machine, parseBenchArgs, printTable, progress, ratio, writeJson } from '../lib/common.js';
+import { fmt, intOpt, runAsMain, machine, parseBenchArgs, printTable, progress, ratio, writeJson } from '../lib/common.js';
 
 const NAME = 'imap';
 
@@ -78,10 +78,7 @@ export async function run({ quick = false, n } = {}) {
   return result;
 }
 
-if (isMain(import.meta.url)) {
+runAsMain(import.meta.url, async () => {
   const { values } = parseBenchArgs({ n: { type: 'string' } });
-  const result = await run({ quick: values.quick, n: intOpt(values.n, undefined) });
-  writeJson(values.json, result);
-  emit(result);
-  process.exit(0);
-}
+  writeJson(values.json, await run({ quick: values.quick, n: intOpt(values.n, undefined) }));
+});

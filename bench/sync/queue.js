@@ -10,7 +10,7 @@
 //   node bench/sync/queue.js [--quick] [--n N] [--json FILE]
 import { Worker } from 'node:worker_threads';
 import { configure, Queue, spawn } from '../../dist/index.js';
-import { emit, fmt, intOpt, isMain, machine, median, parseBenchArgs, printTable, progress, ratio, writeJson } from '../lib/common.js';
+import { fmt, intOpt, runAsMain, machine, median, parseBenchArgs, printTable, progress, ratio, writeJson } from '../lib/common.js';
 
 const NAME = 'queue';
 
@@ -98,10 +98,7 @@ export async function run({ quick = false, n } = {}) {
   return result;
 }
 
-if (isMain(import.meta.url)) {
+runAsMain(import.meta.url, async () => {
   const { values } = parseBenchArgs({ n: { type: 'string' } });
-  const result = await run({ quick: values.quick, n: intOpt(values.n, undefined) });
-  writeJson(values.json, result);
-  emit(result);
-  process.exit(0);
-}
+  writeJson(values.json, await run({ quick: values.quick, n: intOpt(values.n, undefined) }));
+});

@@ -147,34 +147,47 @@ export class HubObjects implements Holds {
     };
   }
 
-  /** Calls a method that answers at once (set, release, size) from code on the hub. */
-  callSync(id: number, method: string, args: unknown[]): unknown {
-    let answered = false;
-    let value: unknown;
-    let error: unknown;
-    let failed = false;
+  /**
+   * A resolver for a call made on the hub: answered once; the value arrives as
+   * a copy, as a green thread gets it (hub values are never shared by
+   * reference), its handles revived with a reference each.
+   */
+  #hubResolver(onOk: (value: unknown) => void, onFail: (error: unknown) => void): Resolver {
+    let done = false;
     const holds = this;
-    const r: Resolver = {
+    return {
       caller: undefined,
       get done() {
-        return answered;
+        return done;
       },
-      ok(v?: unknown) {
-        answered = true;
-        holds.keep(v);
-        value = v !== null && typeof v === 'object' ? revive(structuredClone(v)) : v;
+      ok(value?: unknown) {
+        if (done) return;
+        done = true;
+        holds.keep(value);
+        onOk(value !== null && typeof value === 'object' ? revive(structuredClone(value)) : value);
       },
-      fail(e: unknown) {
-        answered = true;
-        failed = true;
-        error = e;
+      fail(error: unknown) {
+        if (done) return;
+        done = true;
+        onFail(error);
       },
-      onCancel() {},
+      onCancel() {
+        // A call on the hub is never cancelled.
+      },
     };
+  }
+
+  /** Calls a method that answers at once (set, release, size) from code on the hub. */
+  callSync(id: number, method: string, args: unknown[]): unknown {
+    let answer: { value: unknown } | { error: unknown } | undefined;
+    const r = this.#hubResolver(
+      (value) => (answer = { value }),
+      (error) => (answer = { error }),
+    );
     this.#object(id).call(method, structuredClone(args), r);
-    if (failed) throw error;
-    if (!answered) throw new GreenArgumentError(`${method}() would block, and this is the hub: use its Async form`);
-    return value;
+    if (!answer) throw new GreenArgumentError(`${method}() would block, and this is the hub: use its Async form`);
+    if ('error' in answer) throw answer.error;
+    return answer.value;
   }
 
   /**
@@ -184,29 +197,7 @@ export class HubObjects implements Holds {
    */
   callAsync(id: number, method: string, args: unknown[], copied = false): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      let done = false;
-      const holds = this;
-      const r: Resolver = {
-        caller: undefined,
-        get done() {
-          return done;
-        },
-        ok(value?: unknown) {
-          if (done) return;
-          done = true;
-          // A copy, as a green thread gets: hub values are never shared by reference.
-          holds.keep(value);
-          resolve(value !== null && typeof value === 'object' ? revive(structuredClone(value)) : value);
-        },
-        fail(error: unknown) {
-          if (done) return;
-          done = true;
-          reject(error);
-        },
-        onCancel() {
-          // A call on the hub is never cancelled.
-        },
-      };
+      const r = this.#hubResolver(resolve, reject);
       try {
         this.#object(id).call(method, copied ? args : structuredClone(args), r);
       } catch (err) {
