@@ -9,7 +9,7 @@ import { spawn, sleep, Queue, Event, GreenPool, Timeout, runInHub } from '../dis
 // A local HTTP service that is sometimes slow.
 const server = http.createServer((req, res) => {
   const n = Number(req.url.slice(1));
-  setTimeout(() => res.end(JSON.stringify({ n, square: n * n })), n % 5 === 0 ? 300 : 20);
+  setTimeout(() => res.end(JSON.stringify({ n, square: n * n })), n % 5 === 0 ? 1000 : 10);
 });
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const base = `http://127.0.0.1:${server.address().port}`;
@@ -20,13 +20,13 @@ async function getJson(url) {
   return res.json();
 }
 
-/** A worker: takes jobs until the stop event is set; each job gets 100 ms. */
+/** A worker: takes jobs until the stop event is set; each job gets 250 ms. */
 function worker(jobs, results, stop, base) {
   let done = 0;
   while (!stop.isSet()) {
     const n = jobs.get();
     if (n === null) break;
-    const t = new Timeout(100);
+    const t = new Timeout(250);
     try {
       results.put(runInHub(getJson, `${base}/${n}`));
     } catch (err) {

@@ -81,7 +81,11 @@ describe('Timeout', () => {
 describe('sleep(0) and links', () => {
   it('two sleep(0) loops interleave', async () => {
     const q = new Queue<string>();
-    await Promise.all([spawn(t.yieldLoop, q, 'a', 200).result, spawn(t.yieldLoop, q, 'b', 200).result]);
+    const start = new Event();
+    const loops = [spawn(t.yieldLoop, q, 'a', 200, start), spawn(t.yieldLoop, q, 'b', 200, start)];
+    await new Promise((r) => setTimeout(r, 100));
+    start.set(); // both are parked on it: they start together
+    await Promise.all(loops.map((g) => g.result));
     const order = await drain(q);
     expect(order.filter((x) => x === 'a')).toHaveLength(200);
     let switches = 0;
