@@ -9,5 +9,6 @@ export default defineConfig({
     // Each test file in its own process: the hub is per process, and some
     // files change process-wide state.
     pool: 'forks',
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });
