@@ -40,6 +40,10 @@ export interface Backend {
   /** Arms a Timeout; `fire` gives the error thrown at the park point when it fires. */
   timeoutArm(id: number, ms: number, fire: () => unknown): void;
   timeoutCancel(id: number): void;
+  /** Tells the hub that this green thread patched modules, so every carrier does. */
+  patched(options: import('./patches/monkey-patch.js').PatchOptions): void;
+  /** Runs a child process in the hub, parking until it ends (green spawnSync). */
+  childSpawnSync(request: import('./channel/child.js').ChildRequest): import('./channel/child.js').ChildReply;
   /** Runs a shipped function on the hub, parking until it settles. */
   runInHub(shipped: Shipped, args: Uint8Array, handles: number[]): unknown;
 }

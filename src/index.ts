@@ -40,6 +40,8 @@ export { Queue } from './sync/queue.js';
 export { GreenPool, GreenPile, type PoolResults } from './sync/pool.js';
 export { Timeout, withTimeout } from './sync/timeout.js';
 export { runInHub } from './sync/run-in-hub.js';
+export { monkeyPatch, type PatchOptions } from './patches/monkey-patch.js';
+export { getOriginal, isPatched } from './patches/registry.js';
 
 /**
  * Sets options of this process's hub and carrier pool. Call it on the hub

@@ -11,6 +11,8 @@ import { unpackOutcome } from '../channel/outcome.js';
 import type { Shipped } from '../shipping/types.js';
 import { parentPort } from 'node:worker_threads';
 import type { CarrierMessage } from '../channel/messages.js';
+import type { ChildReply, ChildRequest } from '../channel/child.js';
+import type { PatchOptions } from '../patches/monkey-patch.js';
 import { liveHandles, revive, setReleaseSink } from '../sync/handles.js';
 import { armedTimeouts, park } from './channel.js';
 
@@ -108,6 +110,12 @@ export const carrier: Backend & { current: number | undefined; pendingNotificati
   timeoutCancel(id: number): void {
     armedTimeouts.delete(id);
     park(Op.TIMEOUT_CANCEL, id);
+  },
+  patched(options: PatchOptions): void {
+    park(Op.PATCH, 0, options);
+  },
+  childSpawnSync(request: ChildRequest): ChildReply {
+    return park(Op.CHILD_SPAWN_SYNC, 0, request) as ChildReply;
   },
   runInHub(shipped: Shipped, args: Uint8Array, handles: number[]): unknown {
     return revive(park(Op.RUN_IN_HUB, 0, [shipped, args, handles]));

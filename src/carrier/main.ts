@@ -25,12 +25,14 @@ import type { Shipped } from '../shipping/types.js';
 import { carrier, mayRelease, notifyEnded } from './backend.js';
 import { armedTimeouts, channel, port } from './channel.js';
 import { installStdio } from './stdio.js';
+import { applyPatches } from '../patches/monkey-patch.js';
 
 const data = workerData as CarrierData;
 const post = (msg: CarrierMessage) => parentPort!.postMessage(msg);
 
 installStdio();
 installCarrierBackend(carrier);
+if (data.patches) applyPatches(data.patches);
 if (data.argv) process.argv = data.argv.slice();
 
 const realExit = process.exit.bind(process);
@@ -117,6 +119,7 @@ function idle(): void {
 let lastCmd = 0;
 
 function start(cmd: RunCommand): void {
+  if (cmd.patches) applyPatches(cmd.patches);
   const r: Running = { id: cmd.id, outcome: undefined, retire: false };
   running = r;
   carrier.current = cmd.id;

@@ -35,6 +35,8 @@ export interface CarrierData {
   argv: string[] | undefined;
   /** process.exit in a green thread exits the process (else only the carrier). */
   exitForwarding: boolean;
+  /** monkeyPatch() options to apply before any green thread runs. */
+  patches: import('../patches/monkey-patch.js').PatchOptions | undefined;
 }
 
 /** The command that starts a green thread on an idle carrier. */
@@ -44,6 +46,8 @@ export interface RunCommand {
   /** The shipped function or module; omitted when this carrier already has `key`. */
   shipped?: import('../shipping/types.js').Shipped | MainEntry;
   args: Uint8Array;
+  /** monkeyPatch() options added since this carrier last patched: apply before running. */
+  patches?: import('../patches/monkey-patch.js').PatchOptions;
 }
 
 /** Green thread 0 of `greenthread run`: the application's entry module. */

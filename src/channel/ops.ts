@@ -29,6 +29,10 @@ export const Op = {
   OBJ_CALL: 11,
   /** Run a shipped async function on the hub. Payload: [shipped, argsBytes]. Reply: its value. */
   RUN_IN_HUB: 12,
+  /** Run a child process to its end (green spawnSync). Payload: a ChildRequest. Reply: a ChildReply. */
+  CHILD_SPAWN_SYNC: 13,
+  /** monkeyPatch() ran in a green thread: patch every carrier the same. Payload: the options. */
+  PATCH: 14,
 } as const;
 
 export type OpCode = (typeof Op)[keyof typeof Op];

@@ -10,6 +10,7 @@ import { ChannelView, serialize } from '../channel/channel.js';
 import { CHANNEL_BYTES, CMD_LEN, CMD_SEQ } from '../channel/layout.js';
 import type { CarrierData, CarrierMessage, HubMessage, RunCommand } from '../channel/messages.js';
 import type { ResolvedOptions } from './config.js';
+import type { PatchOptions } from '../patches/monkey-patch.js';
 import type { HubRequest, ThreadRecord } from './types.js';
 
 const CARRIER_ENTRY = fileURLToPath(new URL('../carrier/main.js', import.meta.url));
@@ -56,6 +57,8 @@ export type CarrierState = 'starting' | 'idle' | 'busy' | 'dead';
 
 export class CarrierRef {
   state: CarrierState = 'starting';
+  /** The hub's patchVersion this carrier has applied. */
+  patchVersion = 0;
   /** It said 'ready' (its bootstrap ran). */
   ready = false;
   thread: ThreadRecord | undefined;
@@ -87,6 +90,7 @@ export class CarrierRef {
     ringMask: number,
     opts: ResolvedOptions,
     argv: string[] | undefined,
+    patches: PatchOptions | undefined,
     onMessage: (c: CarrierRef, m: CarrierMessage) => void,
     onExit: (c: CarrierRef) => void,
   ) {
@@ -102,6 +106,7 @@ export class CarrierRef {
       port: port2,
       argv,
       exitForwarding: opts.exitForwarding,
+      patches,
     };
     this.worker = newWorker({
       workerData: data,

@@ -44,6 +44,7 @@ import type { HubRequest, OpHandler, ThreadRecord } from './types.js';
 import { unpackOutcome as unpack, type Unpacked } from '../channel/outcome.js';
 import { revive } from '../sync/handles.js';
 import type { Holds } from './objects/registry.js';
+import type { PatchOptions } from '../patches/monkey-patch.js';
 
 /** Carriers starting at once, at most: enough to keep the cores busy starting them. */
 const START_CONCURRENCY = Math.max(4, 2 * os.availableParallelism());
@@ -85,6 +86,21 @@ export class Hub {
   #doorbell!: SharedArrayBuffer;
   #bell!: Int32Array;
   #head = 0;
+
+  /** monkeyPatch() options of this process (a union), and how often they grew. */
+  patches: PatchOptions | undefined;
+  patchVersion = 0;
+
+  /** Adds monkeyPatch() options: new carriers start with them, running ones apply them before their next green thread. */
+  addPatches(options: PatchOptions): void {
+    const before = JSON.stringify(this.patches ?? {});
+    const union: PatchOptions = { ...this.patches };
+    for (const [k, v] of Object.entries(options)) if (v !== false) (union as Record<string, boolean>)[k] = true;
+    if (JSON.stringify(union) !== before) {
+      this.patches = union;
+      this.patchVersion++;
+    }
+  }
 
   configure(opts: GreenOptions): void {
     const next = resolveOptions(this.options, opts);
@@ -285,7 +301,9 @@ export class Hub {
     const key = t.shipped.key;
     const known = carrier.known.has(key);
     carrier.known.add(key);
-    carrier.run({ id: t.id, key, shipped: known ? undefined : t.shipped, args: t.args });
+    const patches = carrier.patchVersion === this.patchVersion ? undefined : this.patches;
+    carrier.patchVersion = this.patchVersion;
+    carrier.run({ id: t.id, key, shipped: known ? undefined : t.shipped, args: t.args, patches });
     this.credit(carrier, t.handles);
     t.handles = []; // delivered: the carrier's facades own them now
   }
@@ -520,7 +538,8 @@ export class Hub {
     const index = this.#freeIndexes.pop() ?? this.#carriers.length;
     let c: CarrierRef;
     try {
-      c = new CarrierRef(index, this.#doorbell, this.#ringSlots - 1, this.options, this.argv, this.#onMessage, this.#onExit);
+      c = new CarrierRef(index, this.#doorbell, this.#ringSlots - 1, this.options, this.argv, this.patches, this.#onMessage, this.#onExit);
+      c.patchVersion = this.patchVersion;
     } catch (err) {
       // new Worker() itself refused (bad execArgv or resourceLimits): nothing will ever start.
       this.#freeIndexes.push(index);

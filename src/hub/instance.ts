@@ -8,6 +8,7 @@ import { Hub } from './hub.js';
 import { HubObjects } from './objects/registry.js';
 import { registerCoreOps } from './ops.js';
 import { registerSyncOps } from './ops-sync.js';
+import { registerChildOps } from './ops-child.js';
 
 let hub: Hub | undefined;
 let objects: HubObjects | undefined;
@@ -17,6 +18,7 @@ export function getHub(): Hub {
     hub = new Hub();
     registerCoreOps(hub);
     registerSyncOps(hub);
+    registerChildOps(hub);
     objects = new HubObjects(hub);
     hub.holds = objects;
   }

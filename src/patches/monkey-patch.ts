@@ -1,0 +1,52 @@
+/**
+ * monkeyPatch(): makes Node's blocking calls green, module by module.
+ *
+ * Runs in carriers (on the hub, patched calls fall back to Node's own).
+ */
+import { carrierBackend } from '../backend.js';
+import { GreenArgumentError } from '../errors.js';
+import { getHub } from '../hub-access.js';
+import { patchChildProcess } from './child-process.js';
+
+/** One flag per module; patching only ever adds (a second call patches the union). */
+export interface PatchOptions {
+  /** `execSync`, `execFileSync`, `spawnSync` park the green thread while the hub runs the child. Default true. */
+  childProcess?: boolean;
+}
+
+const KNOWN = new Set<string>(['childProcess']);
+
+/**
+ * Makes blocking calls of Node's modules green: inside a green thread they
+ * park it while the hub does the work, so other green threads go on. Call it
+ * before other imports, since libraries copy functions when they load.
+ *
+ * Every carrier is patched the same, whether monkeyPatch() runs on the hub
+ * or in a green thread. In this release child_process is made green; the
+ * other modules of Node (fs, dns, net, timers, process) are not patched yet.
+ *
+ * @example
+ * ```ts
+ * import { monkeyPatch, spawn } from 'greenthread'
+ * monkeyPatch()
+ * import { execSync } from 'node:child_process'
+ * spawn(() => execSync('sleep 1'))  // parks this green thread only
+ * ```
+ */
+export function monkeyPatch(options: PatchOptions = {}): void {
+  if (options === null || typeof options !== 'object') throw new GreenArgumentError('monkeyPatch(options): options must be an object');
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) throw new GreenArgumentError(`monkeyPatch(options): unknown option '${key}'; known: ${[...KNOWN].join(', ')}`);
+  }
+  const effective: PatchOptions = { childProcess: options.childProcess ?? true };
+  applyPatches(effective);
+  // Every isolate has its own module objects: the hub patches every carrier the same.
+  const b = carrierBackend();
+  if (b) b.patched(effective);
+  else getHub().addPatches(effective);
+}
+
+/** @internal Patches this isolate's modules. */
+export function applyPatches(options: PatchOptions): void {
+  if (options.childProcess) patchChildProcess();
+}
