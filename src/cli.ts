@@ -13,7 +13,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { configure } from './index.js';
+import { configure, monkeyPatch, type PatchOptions } from './index.js';
+import { patchesWithout } from './patches/monkey-patch.js';
 import { runMain } from './hub/run-main.js';
 
 const USAGE = `Usage: greenthread run [options] <app.js> [args...]
@@ -21,7 +22,12 @@ const USAGE = `Usage: greenthread run [options] <app.js> [args...]
 Runs app.js as green thread 0: blocking calls in it (and in every green
 thread it spawns) park that green thread while the hub serves the rest.
 
+Blocking calls of Node's modules are made green in every carrier before the
+app loads (monkeyPatch); --no-patch leaves some, or all, as Node has them.
+
 Options (before the app path):
+  --no-patch[=mods]    do not patch these modules (comma-separated, e.g.
+                       --no-patch=child_process); alone: patch nothing
   --min-carriers <n>   carriers kept warm (default: number of cores, at least 2)
   --max-carriers <n>   hard cap on carriers (default: sized from memory)
   -h, --help           this text
@@ -56,12 +62,15 @@ function main(argv: string[]): void {
     const takesValue = rest[split] === '--min-carriers' || rest[split] === '--max-carriers';
     split += takesValue ? 2 : 1;
   }
-  let values: { 'min-carriers'?: string; 'max-carriers'?: string; help?: boolean };
+  let values: { 'min-carriers'?: string; 'max-carriers'?: string; 'no-patch'?: string | boolean; help?: boolean };
+  // parseArgs has no optional values: a bare --no-patch means every module.
+  const optionArgs = rest.slice(0, split).map((a) => (a === '--no-patch' ? '--no-patch=all' : a));
   try {
     ({ values } = parseArgs({
-      args: rest.slice(0, split),
+      args: optionArgs,
       options: {
         'min-carriers': { type: 'string' },
+        'no-patch': { type: 'string' },
         'max-carriers': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -87,6 +96,13 @@ function main(argv: string[]): void {
   } catch (err) {
     fail((err as Error).message);
   }
+  let patches: PatchOptions;
+  try {
+    patches = patchesWithout(typeof values['no-patch'] === 'string' ? values['no-patch'] : undefined);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  if (Object.values(patches).some(Boolean)) monkeyPatch(patches);
   runMain(app, rest.slice(split + 1));
 }
 

@@ -3,8 +3,9 @@
  * `greenthread run app.js`. On the main thread it starts the hub, runs the
  * entry module as green thread 0, and registers a resolve hook that turns
  * node's own load of the entry into an empty module, so the application runs
- * once, in its green thread. In carriers (which inherit --import) it does
- * nothing.
+ * once, in its green thread. Like `greenthread run`, it makes Node's
+ * blocking calls green in every carrier (GREENTHREAD_NO_PATCH=child_process,
+ * or =all, opts out). In carriers (which inherit --import) it does nothing.
  *
  * Runs on the hub (main thread); side effects on import.
  */
@@ -36,5 +37,9 @@ if (isMainThread && !carrierBackend() && entry) {
   }
   // Loaded here only: carriers inherit --import and must not load the hub.
   const { runMain } = await import('./hub/run-main.js');
+  // As with `greenthread run`: patched unless GREENTHREAD_NO_PATCH names modules (or 'all').
+  const { monkeyPatch, patchesWithout } = await import('./patches/monkey-patch.js');
+  const patches = patchesWithout(process.env.GREENTHREAD_NO_PATCH);
+  if (Object.values(patches).some(Boolean)) monkeyPatch(patches);
   runMain(real, process.argv.slice(2));
 }

@@ -46,6 +46,24 @@ export function monkeyPatch(options: PatchOptions = {}): void {
   else getHub().addPatches(effective);
 }
 
+/** Node module names as `--no-patch` takes them, and their options. */
+const MODULE_FLAGS: Record<string, keyof PatchOptions> = { child_process: 'childProcess', childProcess: 'childProcess' };
+
+/**
+ * @internal The options that patch every module except those named in `exclude`
+ * (comma-separated Node module names; 'all' excludes every one).
+ */
+export function patchesWithout(exclude: string | undefined): PatchOptions {
+  const options: PatchOptions = { childProcess: true };
+  for (const name of (exclude ?? '').split(',').map((n) => n.trim()).filter(Boolean)) {
+    if (name === 'all') return { childProcess: false };
+    const flag = MODULE_FLAGS[name.replace(/^node:/, '')];
+    if (!flag) throw new GreenArgumentError(`--no-patch: unknown module '${name}'; known: child_process`);
+    options[flag] = false;
+  }
+  return options;
+}
+
 /** @internal Patches this isolate's modules. */
 export function applyPatches(options: PatchOptions): void {
   if (options.childProcess) patchChildProcess();

@@ -63,6 +63,15 @@ describe('greenthread run', () => {
     expect(r.stdout.trim()).toBe('[ 6, 9 ]');
   });
 
+  it('makes child_process green before the app loads, unless --no-patch', () => {
+    expect(json(run([cli, 'run', fixture('app-patched.mjs')]).lines[0])).toEqual({ patched: true, out: 'ran' });
+    expect(json(run([cli, 'run', '--no-patch=child_process', fixture('app-patched.mjs')]).lines[0])).toEqual({ patched: false, out: 'ran' });
+    expect(json(run([cli, 'run', '--no-patch', fixture('app-patched.mjs')]).lines[0])).toEqual({ patched: false, out: 'ran' });
+    const bad = run([cli, 'run', '--no-patch=fsx', fixture('app-patched.mjs')]);
+    expect(bad.stderr).toMatch(/--no-patch: unknown module 'fsx'/);
+    expect(bad.status).toBe(2);
+  });
+
   it('rejects bad usage with a message and exit code 2', () => {
     const r = run([cli, 'run']);
     expect(r.stderr).toMatch(/needs the path of the application/);
@@ -85,6 +94,16 @@ describe('node --import greenthread/register', () => {
     expect(r.lines).toHaveLength(1);
     expect(json(r.lines[0])).toMatchObject({ argv: ['3'], green: true, id: 0 });
     expect(r.status).toBe(3);
+  });
+
+  it('patches too, unless GREENTHREAD_NO_PATCH says otherwise', () => {
+    expect(json(run(['--import', 'greenthread/register', fixture('app-patched.mjs')]).lines[0])).toEqual({ patched: true, out: 'ran' });
+    const r = spawnSync(process.execPath, ['--import', 'greenthread/register', fixture('app-patched.mjs')], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, GREENTHREAD_NO_PATCH: 'all' },
+    });
+    expect(json(r.stdout.trim())).toEqual({ patched: false, out: 'ran' });
   });
 
   it('runs a CommonJS entry once', () => {
