@@ -65,12 +65,13 @@ export function configure(options: GreenOptions): void {
 
 /**
  * Live counts of the carrier pool: carriers started, idle, starting, green
- * threads queued for a carrier, green threads alive, and hub objects (Event,
- * Queue, ...) still referenced.
+ * threads queued for a carrier, green threads alive, hub objects (Event,
+ * Queue, ...) still referenced, and child processes run for green threads by
+ * the patched child_process.
  *
  * @example
  * ```ts
- * console.log(poolStats()) // { carriers: 2, idle: 2, starting: 0, queued: 0, live: 0, objects: 0 }
+ * console.log(poolStats()) // { childProcesses: 0, carriers: 2, idle: 2, starting: 0, queued: 0, live: 0, objects: 0 }
  * ```
  */
 export function poolStats(): ReturnType<ReturnType<typeof getHub>['stats']> & { objects: number } {

@@ -87,6 +87,9 @@ export class Hub {
   #bell!: Int32Array;
   #head = 0;
 
+  /** Calls served for patched modules: proof that a patch was hit, for tests and diagnostics. */
+  readonly counters = { childProcesses: 0 };
+
   /** monkeyPatch() options of this process (a union), and how often they grew. */
   patches: PatchOptions | undefined;
   patchVersion = 0;
@@ -120,8 +123,9 @@ export class Hub {
   }
 
   /** Counts for diagnostics and tests. */
-  stats(): { carriers: number; idle: number; starting: number; queued: number; live: number } {
+  stats(): { carriers: number; idle: number; starting: number; queued: number; live: number; childProcesses: number } {
     return {
+      childProcesses: this.counters.childProcesses,
       carriers: this.#carrierCount,
       idle: this.#idle.length,
       starting: this.#starting,

@@ -22,6 +22,7 @@ export function registerChildOps(hub: Hub): void {
 
   hub.registerOp(Op.CHILD_SPAWN_SYNC, (req) => {
     const r = req.arg as ChildRequest;
+    hub.counters.childProcesses++;
     // Invalid options make spawn() throw: the dispatcher hands that error to the green thread.
     const child: ChildProcess = spawn(r.file, r.args, {
       cwd: r.cwd,
