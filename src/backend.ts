@@ -42,6 +42,8 @@ export interface Backend {
   timeoutCancel(id: number): void;
   /** Tells the hub that this green thread patched modules, so every carrier does. */
   patched(options: import('./patches/monkey-patch.js').PatchOptions): void;
+  /** A DNS query in the hub, parking until it answers. */
+  dns(kind: 'lookup' | 'resolve', host: string, extra: unknown): unknown;
   /** Runs a child process in the hub, parking until it ends (green spawnSync). */
   childSpawnSync(request: import('./channel/child.js').ChildRequest): import('./channel/child.js').ChildReply;
   /** Runs a shipped function on the hub, parking until it settles. */

@@ -42,6 +42,7 @@ export { Timeout, withTimeout } from './sync/timeout.js';
 export { runInHub } from './sync/run-in-hub.js';
 export { monkeyPatch, type PatchOptions } from './patches/monkey-patch.js';
 export { getOriginal, isPatched } from './patches/registry.js';
+export { lookupSync, resolveSync } from './patches/dns.js';
 
 /**
  * Sets options of this process's hub and carrier pool. Call it on the hub

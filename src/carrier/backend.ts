@@ -111,6 +111,9 @@ export const carrier: Backend & { current: number | undefined; pendingNotificati
     armedTimeouts.delete(id);
     park(Op.TIMEOUT_CANCEL, id);
   },
+  dns(kind: 'lookup' | 'resolve', host: string, extra: unknown): unknown {
+    return park(Op.DNS, 0, [kind, host, extra]);
+  },
   patched(options: PatchOptions): void {
     park(Op.PATCH, 0, options);
   },

@@ -33,6 +33,8 @@ export const Op = {
   CHILD_SPAWN_SYNC: 13,
   /** monkeyPatch() ran in a green thread: patch every carrier the same. Payload: the options. */
   PATCH: 14,
+  /** A DNS query in the hub. Payload: ['lookup', host, options] or ['resolve', host, rrtype]. Reply: its answer. */
+  DNS: 15,
 } as const;
 
 export type OpCode = (typeof Op)[keyof typeof Op];

@@ -88,7 +88,7 @@ export class Hub {
   #head = 0;
 
   /** Calls served for patched modules: proof that a patch was hit, for tests and diagnostics. */
-  readonly counters = { childProcesses: 0 };
+  readonly counters = { childProcesses: 0, dnsQueries: 0 };
 
   /** monkeyPatch() options of this process (a union), and how often they grew. */
   patches: PatchOptions | undefined;
@@ -123,9 +123,10 @@ export class Hub {
   }
 
   /** Counts for diagnostics and tests. */
-  stats(): { carriers: number; idle: number; starting: number; queued: number; live: number; childProcesses: number } {
+  stats(): { carriers: number; idle: number; starting: number; queued: number; live: number; childProcesses: number; dnsQueries: number } {
     return {
       childProcesses: this.counters.childProcesses,
+      dnsQueries: this.counters.dnsQueries,
       carriers: this.#carrierCount,
       idle: this.#idle.length,
       starting: this.#starting,

@@ -6,6 +6,7 @@
  * Runs on the hub only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { promises as dns, type LookupOptions } from 'node:dns';
 import os from 'node:os';
 import type { ChildReply, ChildRequest } from '../channel/child.js';
 import { Op } from '../channel/ops.js';
@@ -15,6 +16,20 @@ import type { PatchOptions } from '../patches/monkey-patch.js';
 const errno = (code: string): number => -((os.constants.errno as Record<string, number>)[code] ?? 0);
 
 export function registerChildOps(hub: Hub): void {
+  hub.registerOp(Op.DNS, (req) => {
+    const [kind, host, extra] = req.arg as ['lookup' | 'resolve', string, unknown];
+    hub.counters.dnsQueries++;
+    const answer =
+      kind === 'lookup'
+        ? dns.lookup(host, (extra ?? {}) as LookupOptions)
+        : dns.resolve(host, (extra as string | undefined) ?? 'A');
+    // The error keeps its code, errno, syscall and hostname across the channel.
+    answer.then(
+      (value) => hub.reply(req, value),
+      (err) => hub.fail(req, err),
+    );
+  });
+
   hub.registerOp(Op.PATCH, (req) => {
     hub.addPatches(req.arg as PatchOptions);
     hub.reply(req);

@@ -7,14 +7,17 @@ import { carrierBackend } from '../backend.js';
 import { GreenArgumentError } from '../errors.js';
 import { getHub } from '../hub-access.js';
 import { patchChildProcess } from './child-process.js';
+import { patchDns } from './dns.js';
 
 /** One flag per module; patching only ever adds (a second call patches the union). */
 export interface PatchOptions {
   /** `execSync`, `execFileSync`, `spawnSync` park the green thread while the hub runs the child. Default true. */
   childProcess?: boolean;
+  /** Adds `lookupSync` and `resolveSync` to node:dns. Default true. */
+  dns?: boolean;
 }
 
-const KNOWN = new Set<string>(['childProcess']);
+const KNOWN = new Set<string>(['childProcess', 'dns']);
 
 /**
  * Makes blocking calls of Node's modules green: inside a green thread they
@@ -22,8 +25,9 @@ const KNOWN = new Set<string>(['childProcess']);
  * before other imports, since libraries copy functions when they load.
  *
  * Every carrier is patched the same, whether monkeyPatch() runs on the hub
- * or in a green thread. In this release child_process is made green; the
- * other modules of Node (fs, dns, net, timers, process) are not patched yet.
+ * or in a green thread. In this release child_process is made green and
+ * node:dns gains lookupSync/resolveSync; fs, net, timers and process are not
+ * patched yet.
  *
  * @example
  * ```ts
@@ -38,7 +42,7 @@ export function monkeyPatch(options: PatchOptions = {}): void {
   for (const key of Object.keys(options)) {
     if (!KNOWN.has(key)) throw new GreenArgumentError(`monkeyPatch(options): unknown option '${key}'; known: ${[...KNOWN].join(', ')}`);
   }
-  const effective: PatchOptions = { childProcess: options.childProcess ?? true };
+  const effective: PatchOptions = { childProcess: options.childProcess ?? true, dns: options.dns ?? true };
   applyPatches(effective);
   // Every isolate has its own module objects: the hub patches every carrier the same.
   const b = carrierBackend();
@@ -47,18 +51,18 @@ export function monkeyPatch(options: PatchOptions = {}): void {
 }
 
 /** Node module names as `--no-patch` takes them, and their options. */
-const MODULE_FLAGS: Record<string, keyof PatchOptions> = { child_process: 'childProcess', childProcess: 'childProcess' };
+const MODULE_FLAGS: Record<string, keyof PatchOptions> = { child_process: 'childProcess', childProcess: 'childProcess', dns: 'dns' };
 
 /**
  * @internal The options that patch every module except those named in `exclude`
  * (comma-separated Node module names; 'all' excludes every one).
  */
 export function patchesWithout(exclude: string | undefined): PatchOptions {
-  const options: PatchOptions = { childProcess: true };
+  const options: PatchOptions = { childProcess: true, dns: true };
   for (const name of (exclude ?? '').split(',').map((n) => n.trim()).filter(Boolean)) {
-    if (name === 'all') return { childProcess: false };
+    if (name === 'all') return { childProcess: false, dns: false };
     const flag = MODULE_FLAGS[name.replace(/^node:/, '')];
-    if (!flag) throw new GreenArgumentError(`--no-patch: unknown module '${name}'; known: child_process`);
+    if (!flag) throw new GreenArgumentError(`--no-patch: unknown module '${name}'; known: child_process, dns`);
     options[flag] = false;
   }
   return options;
@@ -67,4 +71,5 @@ export function patchesWithout(exclude: string | undefined): PatchOptions {
 /** @internal Patches this isolate's modules. */
 export function applyPatches(options: PatchOptions): void {
   if (options.childProcess) patchChildProcess();
+  if (options.dns) patchDns();
 }
