@@ -31,6 +31,8 @@ const original = {
   execFileSync: childProcess.execFileSync,
 };
 
+const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+
 let warnedOnHub = false;
 function onHub(name: string): void {
   if (warnedOnHub) return;
@@ -115,7 +117,10 @@ function greenSpawnSync(file: string, argsOrOptions?: readonly string[] | SpawnS
   const spawnargs = request.args;
   if (reply.error && reply.pid === 0) {
     // It never started: Node's shape for that (no output at all).
-    return { error: uvError(reply.error.code, reply.error.errno, file, spawnargs), status: null, signal: null, output: null, pid: 0, stdout: null, stderr: null } as unknown as SpawnSyncResult;
+    const failed: Record<string, unknown> = { error: uvError(reply.error.code, reply.error.errno, file, spawnargs), status: null, signal: null, output: null, pid: 0 };
+    // Node 20 also sets stdout and stderr to null here; from Node 22 they are absent.
+    if (NODE_MAJOR < 22) Object.assign(failed, { stdout: null, stderr: null });
+    return failed as unknown as SpawnSyncResult;
   }
   const encoding = options.encoding && options.encoding !== 'buffer' ? options.encoding : undefined;
   const decode = (b: Uint8Array | null) => (b === null ? null : encoding ? Buffer.from(b).toString(encoding) : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
