@@ -338,16 +338,19 @@ export class Hub {
         carrier.pending = undefined;
       }
     }
-    const r = this.#unpackHere(outcome);
+    // Unpacked here only when someone on the hub reads it (links, a failure report).
+    let unpacked: Unpacked | undefined;
+    const r = () => (unpacked ??= this.#unpackHere(outcome));
+    const failed = !outcome.ok && !outcome.killed;
     // A failure nobody observed is printed, as eventlet does. One whose spawner
     // is a live green thread can still be waited on: it is printed when that
     // spawner ends without having looked.
     const spawnerLives = t.parent !== undefined && this.threads.has(t.parent);
-    if (r.failed && !t.observed && t.waiters.length === 0 && !spawnerLives) this.#reportFailure(t, r.error);
+    if (failed && !t.observed && t.waiters.length === 0 && !spawnerLives) this.#reportFailure(t, r().error);
     for (const w of t.waiters.splice(0)) this.deliverOutcome(w, outcome);
     for (const cb of t.links.splice(0)) {
       try {
-        cb(r.error, r.value);
+        cb(r().error, r().value);
       } catch (err) {
         process.stderr.write(`greenthread: a link callback of green thread ${t.id} threw:\n${(err as Error)?.stack ?? err}\n`);
       }
@@ -376,7 +379,7 @@ export class Hub {
       }
     }
     if (--this.#live === 0) this.#keepAlive!.unref();
-    this.onEnd?.(t, r);
+    this.onEnd?.(t, outcome);
   }
 
   /** Records of green threads a hub object started for a caller on the hub, until the caller takes them. */
@@ -447,7 +450,7 @@ export class Hub {
   }
 
   /** Called after a green thread ended (used by `greenthread run` for green thread 0). */
-  onEnd: ((t: ThreadRecord, r: Unpacked) => void) | undefined;
+  onEnd: ((t: ThreadRecord, outcome: Outcome) => void) | undefined;
 
   result(t: ThreadRecord): Promise<unknown> {
     t.observed = true;

@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { serialize } from '../channel/channel.js';
+import { unpackOutcome } from '../channel/outcome.js';
 import { getHub } from './instance.js';
 
 export function runMain(appPath: string, args: string[]): void {
@@ -21,10 +22,10 @@ export function runMain(appPath: string, args: string[]): void {
   }
   const hub = getHub();
   hub.argv = [process.execPath, resolved, ...args];
-  hub.onEnd = (t, r) => {
-    if (t.id !== 0 || !r.failed) return;
-    const err = r.error as Error | undefined;
-    process.stderr.write(`${err?.stack ?? String(r.error)}\n`);
+  hub.onEnd = (t, outcome) => {
+    if (t.id !== 0 || outcome.ok || outcome.killed) return;
+    const { error } = unpackOutcome(outcome);
+    process.stderr.write(`${(error as Error | undefined)?.stack ?? String(error)}\n`);
     process.exit(1);
   };
   const t = hub.spawn({ kind: 'main', key: `main:${resolved}`, path: resolved }, serialize([]), path.basename(resolved), undefined, 0);
