@@ -49,7 +49,8 @@ describe('examples', () => {
   it('legacy-app under greenthread run', () => {
     const r = run([cli, 'run', 'examples/legacy-app.mjs', '3']);
     expect(r.status).toBe(0);
-    expect(r.out.match(/^job \d ran in process \d+$/gm)).toHaveLength(3);
+    expect(r.out).toMatch(/child_process green: true, dns.lookupSync: true/);
+    expect(r.out.match(/^job \d ran in process \d+, localhost is 127\.0\.0\.1$/gm)).toHaveLength(3);
   });
 
   it('typescript app through tsx', () => {
