@@ -150,10 +150,24 @@ export class GreenCloneError extends GreenError {}
 /** A malformed message reached the channel; it was rejected. */
 export class GreenProtocolError extends GreenError {}
 
-/** Queue.get found nothing within its timeout (or at once, with a timeout of 0). */
+/**
+ * Queue.get found nothing within its timeout (or at once, with a timeout of 0).
+ *
+ * @example
+ * ```ts
+ * try { job = jobs.get(1000) } catch (e) { if (e instanceof QueueEmptyError) job = undefined; else throw e }
+ * ```
+ */
 export class QueueEmptyError extends GreenError {}
 
-/** Queue.put found the queue full for its whole timeout. */
+/**
+ * Queue.put found the queue full for its whole timeout.
+ *
+ * @example
+ * ```ts
+ * try { results.put(row, 500) } catch (e) { if (e instanceof QueueFullError) dropped++; else throw e }
+ * ```
+ */
 export class QueueFullError extends GreenError {}
 
 const registry = new Map<string, new (...args: never[]) => GreenError>([
