@@ -57,7 +57,6 @@ export class Timeout extends GreenError {
       );
     }
     this.#id = nextId++;
-    Object.defineProperty(this, 'silent', { value: error === false, enumerable: false });
     b.timeoutArm(this.#id, ms, () => {
       this.#pending = false;
       return error === undefined || error === false ? this : error;
@@ -82,7 +81,7 @@ export class Timeout extends GreenError {
     this.cancel();
   }
 }
-registerErrorClass('Timeout', Timeout as never);
+registerErrorClass('Timeout', Timeout);
 
 /**
  * Runs `fn()` with a Timeout of `ms`: returns its value, or when the timeout
