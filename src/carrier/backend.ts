@@ -26,9 +26,8 @@ function watch(id: number, w: Watcher): void {
   if (!list) {
     list = [];
     watchers.set(id, list);
-    if (park(Op.LINK, id) === true) {
-      // Already dead: the hub sends the outcome right away all the same.
-    }
+    // If it has already ended, the hub sends its outcome at once, all the same.
+    park(Op.LINK, id);
   }
   list.push(w);
   watching++;
