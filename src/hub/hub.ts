@@ -27,8 +27,10 @@ import {
   STATUS_ERROR,
   STATUS_KILLED,
   STATUS_OK,
+  STATUS_TIMEOUT,
 } from '../channel/layout.js';
 import type { CarrierMessage, MainEntry, Outcome } from '../channel/messages.js';
+import { Op } from '../channel/ops.js';
 import {
   CarrierDiedError,
   errorFromWire,
@@ -210,6 +212,12 @@ export class Hub {
     }
     const req = this.#request(carrier, thread, seq, op, carrier.view.f64[F64_REQ], arg);
     carrier.pending = req;
+    // Cancelling a timeout first drops it if it fired unseen: it must not
+    // come back as the answer to its own cancel. Other interrupts stay queued.
+    if (op === Op.TIMEOUT_CANCEL) {
+      const i = thread.interrupts.findIndex((x) => x.status === STATUS_TIMEOUT && x.value === req.num);
+      if (i >= 0) thread.interrupts.splice(i, 1);
+    }
     const interrupt = thread.interrupts.shift();
     if (interrupt) {
       this.#settle(req, interrupt.status, interrupt.value);

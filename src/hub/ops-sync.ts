@@ -31,9 +31,7 @@ export function registerSyncOps(hub: Hub): void {
     const id = req.num;
     clearTimeout(t.timers.get(id));
     t.timers.delete(id);
-    // Fired but not yet delivered: it is cancelled all the same.
-    const i = t.interrupts.findIndex((x) => x.status === STATUS_TIMEOUT && x.value === id);
-    if (i >= 0) t.interrupts.splice(i, 1);
+    // One that fired but was not delivered was dropped by the dispatcher already.
     hub.reply(req);
   });
 

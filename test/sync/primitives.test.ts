@@ -55,6 +55,10 @@ describe('Timeout', () => {
     expect(r.spins).toBeGreaterThan(1);
   });
 
+  it('a Timeout that fired while its green thread computed is dropped by cancel()', async () => {
+    expect(await spawn(t.cancelAfterSilentFire).result).toEqual({ survived: true, pending: false });
+  });
+
   it('withTimeout without a timeout value throws the Timeout, which crosses threads as itself', async () => {
     expect(await spawn(t.customTimeoutError).result).toBe('Timeout');
   });
