@@ -419,12 +419,19 @@ export class Hub {
     return r;
   }
 
+  /**
+   * Replies `value`, which holds the hub objects `ids`: each goes to the
+   * carrier with a reference of its own, taken back if the reply is dropped.
+   */
+  replyHolding(req: HubRequest, value: unknown, ids: readonly number[] | undefined): void {
+    if (ids?.length) this.holds?.keepIds(ids as number[]);
+    if (this.reply(req, value)) this.credit(req.carrier, ids);
+    else if (ids?.length) this.holds?.dropIds(ids as number[]);
+  }
+
   /** Replies an outcome to a WAIT request, with a reference per handle in its value. */
   deliverOutcome(req: HubRequest, outcome: Outcome): void {
-    const handles = outcome.ok ? outcome.handles : undefined;
-    if (handles?.length) this.holds?.keepIds(handles);
-    if (this.reply(req, outcome)) this.credit(req.carrier, handles);
-    else if (handles?.length) this.holds?.dropIds(handles);
+    this.replyHolding(req, outcome, outcome.ok ? outcome.handles : undefined);
   }
 
   /** Records references delivered to a carrier (see CarrierRef.held). */

@@ -43,12 +43,7 @@ export function registerSyncOps(hub: Hub): void {
     materialize(shipped)
       .then((fn) => fn(...args))
       .then(
-        (value) => {
-          const ids = value !== null && typeof value === 'object' ? collect(value) : [];
-          hub.holds?.keepIds(ids);
-          if (hub.reply(req, value)) hub.credit(req.carrier, ids);
-          else hub.holds?.dropIds(ids);
-        },
+        (value) => hub.replyHolding(req, value, value !== null && typeof value === 'object' ? collect(value) : undefined),
         (err) => hub.fail(req, err),
       );
   });

@@ -121,18 +121,13 @@ export class HubObjects implements Holds {
 
   #requestResolver(req: HubRequest): Resolver {
     const hub = this.hub;
-    const holds = this;
     return {
       caller: req.thread,
       get done() {
         return req.settled;
       },
       ok(value?: unknown) {
-        // The value's handles go to the carrier with a reference each; if it is gone, take them back.
-        const ids = value !== null && typeof value === 'object' ? collect(value) : [];
-        holds.keepIds(ids);
-        if (hub.reply(req, value)) hub.credit(req.carrier, ids);
-        else holds.dropIds(ids);
+        hub.replyHolding(req, value, value !== null && typeof value === 'object' ? collect(value) : undefined);
       },
       fail(error: unknown) {
         hub.fail(req, error);
