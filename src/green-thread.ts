@@ -157,7 +157,7 @@ export function spawn<A extends unknown[], R>(fn: ((...args: A) => R) | URL, ...
   if (b) return new GreenThread(b.spawn(shipped, bytes, handles));
   const hub = getHub();
   hub.holds?.keepIds(handles);
-  const record = hub.spawn(shipped, bytes, nameOf(shipped), undefined, undefined, handles);
+  const record = hub.spawn(shipped, bytes, { handles });
   return new GreenThread(record.id, record);
 }
 
@@ -186,11 +186,6 @@ export function shipFunction(fn: Function | URL): Shipped {
 export function packArgs(args: unknown[]): { bytes: Uint8Array; handles: number[] } {
   const bytes = serialize(args, 'spawn arguments');
   return { bytes, handles: mayHoldHandles(bytes) ? collect(args) : [] };
-}
-
-/** @internal */
-export function nameOf(shipped: Shipped): string {
-  return shipped.kind === 'function' ? shipped.name || 'anonymous' : shipped.url;
 }
 
 /**

@@ -10,6 +10,7 @@
  * Runs on the hub only.
  */
 import os from 'node:os';
+import path from 'node:path';
 import { deserialize } from '../channel/channel.js';
 import {
   BELL,
@@ -268,17 +269,22 @@ export class Hub {
   // ---------------------------------------------------------------- threads
 
   /**
-   * Starts a green thread. `handles` are the ids of hub objects in `args`,
-   * already held by the caller for this thread: they pass to its carrier with
-   * the arguments, or are released if it never runs.
+   * Starts a green thread. `parent` is the green thread that spawned it;
+   * `handles` are the ids of hub objects in `args`, already held by the caller
+   * for this thread: they pass to its carrier with the arguments, or are
+   * released if it never runs.
    */
-  spawn(shipped: Shipped | MainEntry, args: Uint8Array, name: string, parent?: number, id?: number, handles: number[] = []): ThreadRecord {
+  spawn(
+    shipped: Shipped | MainEntry,
+    args: Uint8Array,
+    { parent, id, handles = [] }: { parent?: number; id?: number; handles?: number[] } = {},
+  ): ThreadRecord {
     this.#start();
     const t: ThreadRecord = {
       id: id ?? this.#nextId++,
       shipped,
       args,
-      name,
+      name: shipped.kind === 'function' ? shipped.name || 'anonymous' : shipped.kind === 'module' ? shipped.url : path.basename(shipped.path),
       parent,
       state: 'queued',
       carrier: undefined,

@@ -65,7 +65,7 @@ export function registerCoreOps(hub: Hub): void {
   hub.registerOp(Op.SPAWN, (req) => {
     const [shipped, args, handles = []] = req.arg as [Shipped, Uint8Array, number[]?];
     hub.holds?.keepIds(handles);
-    const t = hub.spawn(shipped, args, shipped.kind === 'function' ? shipped.name || 'anonymous' : shipped.url, req.thread.id, undefined, handles);
+    const t = hub.spawn(shipped, args, { parent: req.thread.id, handles });
     hub.reply(req, t.id);
   });
 

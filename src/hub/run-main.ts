@@ -28,7 +28,7 @@ export function runMain(appPath: string, args: string[]): void {
     process.stderr.write(`${(error as Error | undefined)?.stack ?? String(error)}\n`);
     process.exit(1);
   };
-  const t = hub.spawn({ kind: 'main', key: `main:${resolved}`, path: resolved }, serialize([]), path.basename(resolved), undefined, 0);
+  const t = hub.spawn({ kind: 'main', key: `main:${resolved}`, path: resolved }, serialize([]), { id: 0 });
   // Its failure is reported by onEnd above, not as an unobserved failure.
   t.observed = true;
 }

@@ -39,7 +39,7 @@ export class PoolState extends HubObject {
 
   #start(w: SpawnWaiter): void {
     const parent = w.r.caller?.id;
-    const t = this.hub.spawn(w.shipped, w.args, w.shipped.kind === 'function' ? w.shipped.name || 'anonymous' : w.shipped.url, parent, undefined, w.handles);
+    const t = this.hub.spawn(w.shipped, w.args, { parent, handles: w.handles });
     this.#members.add(t.id);
     // A caller on the hub gets a handle backed by the record itself, which outlives the hub's table.
     if (!w.r.caller) this.hub.handoff.set(t.id, t);
