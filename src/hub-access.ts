@@ -24,3 +24,8 @@ export function getHub(): ReturnType<typeof Instance.getHub> {
 export function getObjects(): ReturnType<typeof Instance.getObjects> {
   return load().getObjects();
 }
+
+/** The hub-thread fallback for patched blocking calls (deasync). */
+export function hubBlocking(): typeof import('./hub/block-on-hub.js') {
+  return requireHere('./hub/block-on-hub.js') as typeof import('./hub/block-on-hub.js');
+}

@@ -41,7 +41,7 @@ export { GreenPool, GreenPile, type PoolResults } from './sync/pool.js';
 export { Timeout, withTimeout } from './sync/timeout.js';
 export { runInHub } from './sync/run-in-hub.js';
 export { monkeyPatch, type PatchOptions } from './patches/monkey-patch.js';
-export { getOriginal, isPatched } from './patches/registry.js';
+export { getOriginal, isPatched, patchCounts } from './patches/registry.js';
 export { lookupSync, resolveSync } from './patches/dns.js';
 
 /**

@@ -15,6 +15,7 @@ import type { ChildReply, ChildRequest } from '../channel/child.js';
 import type { PatchOptions } from '../patches/monkey-patch.js';
 import { liveHandles, revive, setReleaseSink } from '../sync/handles.js';
 import { armedTimeouts, park } from './channel.js';
+import { cwdState } from '../patches/cwd.js';
 
 type Watcher = (outcome: Outcome) => void;
 const watchers = new Map<number, Watcher[]>();
@@ -54,7 +55,8 @@ export const carrier: Backend & { current: number | undefined; pendingNotificati
   pendingNotifications: () => watching,
 
   spawn(shipped: Shipped, args: Uint8Array, handles: number[]): number {
-    return park(Op.SPAWN, 0, [shipped, args, handles]) as number;
+    // The child starts in this green thread's working directory.
+    return park(Op.SPAWN, 0, [shipped, args, handles, cwdState.dir]) as number;
   },
   wait(id: number): unknown {
     const { failed, error, value } = unpackHere(park(Op.WAIT, id) as Outcome, new Error().stack);

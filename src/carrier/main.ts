@@ -26,6 +26,7 @@ import { carrier, mayRelease, notifyEnded } from './backend.js';
 import { armedTimeouts, channel, port } from './channel.js';
 import { installStdio } from './stdio.js';
 import { applyPatches } from '../patches/monkey-patch.js';
+import { cwdState } from '../patches/cwd.js';
 
 const data = workerData as CarrierData;
 const post = (msg: CarrierMessage) => parentPort!.postMessage(msg);
@@ -123,6 +124,7 @@ function start(cmd: RunCommand): void {
   const r: Running = { id: cmd.id, outcome: undefined, retire: false };
   running = r;
   carrier.current = cmd.id;
+  cwdState.dir = cmd.cwd;
   channel.i32[THREAD_ID] = cmd.id;
   const fn = materializeCached(cmd.key);
   if (fn) {
@@ -237,6 +239,7 @@ function finish(r: Running): void {
   if (running !== r) return;
   running = undefined;
   carrier.current = undefined;
+  cwdState.dir = undefined;
   armedTimeouts.clear();
   channel.i32[THREAD_ID] = 0;
   const exitCode = process.exitCode === undefined ? undefined : Number(process.exitCode);

@@ -48,6 +48,8 @@ export interface RunCommand {
   args: Uint8Array;
   /** monkeyPatch() options added since this carrier last patched: apply before running. */
   patches?: import('../patches/monkey-patch.js').PatchOptions;
+  /** The working directory it starts in, when not the process's (see patches/cwd.ts). */
+  cwd?: string;
 }
 
 /** Green thread 0 of `greenthread run`: the application's entry module. */

@@ -272,12 +272,13 @@ export class Hub {
    * Starts a green thread. `parent` is the green thread that spawned it;
    * `handles` are the ids of hub objects in `args`, already held by the caller
    * for this thread: they pass to its carrier with the arguments, or are
-   * released if it never runs.
+   * released if it never runs. `cwd` is the working directory it starts in
+   * (its parent's), when that is not the process's.
    */
   spawn(
     shipped: Shipped | MainEntry,
     args: Uint8Array,
-    { parent, id, handles = [] }: { parent?: number; id?: number; handles?: number[] } = {},
+    { parent, id, handles = [], cwd }: { parent?: number; id?: number; handles?: number[]; cwd?: string } = {},
   ): ThreadRecord {
     this.#start();
     const t: ThreadRecord = {
@@ -286,6 +287,7 @@ export class Hub {
       args,
       name: shipped.kind === 'function' ? shipped.name || 'anonymous' : shipped.kind === 'module' ? shipped.url : path.basename(shipped.path),
       parent,
+      cwd,
       state: 'queued',
       carrier: undefined,
       outcome: undefined,
@@ -322,7 +324,7 @@ export class Hub {
     carrier.known.add(key);
     const patches = carrier.patchVersion === this.patchVersion ? undefined : this.patches;
     carrier.patchVersion = this.patchVersion;
-    carrier.run({ id: t.id, key, shipped: known ? undefined : t.shipped, args: t.args, patches });
+    carrier.run({ id: t.id, key, shipped: known ? undefined : t.shipped, args: t.args, patches, cwd: t.cwd });
     this.credit(carrier, t.handles);
     t.handles = []; // delivered: the carrier's facades own them now
   }

@@ -63,9 +63,9 @@ export function registerCoreOps(hub: Hub): void {
   });
 
   hub.registerOp(Op.SPAWN, (req) => {
-    const [shipped, args, handles = []] = req.arg as [Shipped, Uint8Array, number[]?];
+    const [shipped, args, handles = [], cwd] = req.arg as [Shipped, Uint8Array, number[]?, unknown?];
     hub.holds?.keepIds(handles);
-    const t = hub.spawn(shipped, args, { parent: req.thread.id, handles });
+    const t = hub.spawn(shipped, args, { parent: req.thread.id, handles, cwd: typeof cwd === 'string' ? cwd : undefined });
     hub.reply(req, t.id);
   });
 

@@ -17,6 +17,8 @@ export interface ThreadRecord {
   readonly name: string;
   /** Id of the green thread that spawned it; undefined when spawned on the hub. */
   readonly parent: number | undefined;
+  /** Working directory it starts in, when not the process's. */
+  readonly cwd: string | undefined;
   state: ThreadState;
   carrier: CarrierRef | undefined;
   outcome: Outcome | undefined;

@@ -6,20 +6,28 @@
  * query while the green thread is parked; answers and errors (ENOTFOUND,
  * ENODATA, ... with errno, syscall and hostname) are the async versions' own.
  *
- * Runs in carriers; on the hub it cannot park and throws HubBlockingError.
+ * Runs in carriers. On the hub thread nothing can park: with the optional
+ * deasync installed, the query runs while the hub's loop keeps turning;
+ * without it, HubBlockingError (Node has no blocking DNS call to fall back to).
  */
 import dns from 'node:dns';
 import { carrierBackend } from '../backend.js';
 import { GreenArgumentError, HubBlockingError } from '../errors.js';
-import { patchModule } from './registry.js';
+import { hubBlocking } from '../hub-access.js';
+import { counter, patchModule } from './registry.js';
 
 /** The names this patch adds. */
 export const implementsNames = ['lookupSync', 'resolveSync'] as const;
 
-function backendFor(what: string) {
+const calls = { lookupSync: counter('dns', 'lookupSync'), resolveSync: counter('dns', 'resolveSync') };
+
+function query(what: 'lookupSync' | 'resolveSync', kind: 'lookup' | 'resolve', host: string, extra: unknown): unknown {
+  calls[what].n++;
   const b = carrierBackend();
-  if (!b) throw new HubBlockingError(what);
-  return b;
+  if (b) return b.dns(kind, host, extra);
+  const onHub = hubBlocking().dnsOnHub(kind, host, extra);
+  if (!onHub) throw new HubBlockingError(what);
+  return onHub.value;
 }
 
 /**
@@ -35,7 +43,7 @@ function backendFor(what: string) {
 export function lookupSync(host: string, options?: dns.LookupOptions | number): dns.LookupAddress | dns.LookupAddress[] {
   if (typeof host !== 'string') throw new GreenArgumentError(`lookupSync(host): host must be a string, got ${typeof host}`);
   const opts = typeof options === 'number' ? { family: options } : (options ?? {});
-  return backendFor('lookupSync').dns('lookup', host, opts) as dns.LookupAddress | dns.LookupAddress[];
+  return query('lookupSync', 'lookup', host, opts) as dns.LookupAddress | dns.LookupAddress[];
 }
 
 /**
@@ -49,7 +57,7 @@ export function lookupSync(host: string, options?: dns.LookupOptions | number): 
  */
 export function resolveSync(host: string, rrtype = 'A'): unknown {
   if (typeof host !== 'string') throw new GreenArgumentError(`resolveSync(host): host must be a string, got ${typeof host}`);
-  return backendFor('resolveSync').dns('resolve', host, rrtype);
+  return query('resolveSync', 'resolve', host, rrtype);
 }
 
 /** Adds lookupSync and resolveSync to node:dns. */

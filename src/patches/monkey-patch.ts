@@ -8,6 +8,9 @@ import { GreenArgumentError } from '../errors.js';
 import { getHub } from '../hub-access.js';
 import { patchChildProcess } from './child-process.js';
 import { patchDns } from './dns.js';
+import { patchFs } from './fs.js';
+import { patchProcess } from './process.js';
+import { warnLatePatch } from './late.js';
 
 /** One flag per module; patching only ever adds (a second call patches the union). */
 export interface PatchOptions {
@@ -15,9 +18,21 @@ export interface PatchOptions {
   childProcess?: boolean;
   /** Adds `lookupSync` and `resolveSync` to node:dns. Default true. */
   dns?: boolean;
+  /** Every fs function: relative paths follow the green thread's own directory; calls are counted. Default true. */
+  fs?: boolean;
+  /** `process.chdir` and `process.cwd` work in green threads, per green thread. Default true. */
+  process?: boolean;
+  /**
+   * Accepted for symmetry with gevent; nothing to replace. Node has no
+   * blocking timer call: {@link sleep} is the green sleep, and a green
+   * thread's own setTimeout runs on its own event loop (see the README).
+   */
+  timers?: boolean;
 }
 
-const KNOWN = new Set<string>(['childProcess', 'dns']);
+type Flag = 'childProcess' | 'dns' | 'fs' | 'process';
+const FLAGS: readonly Flag[] = ['childProcess', 'dns', 'fs', 'process'];
+const KNOWN = new Set<string>([...FLAGS, 'timers']);
 
 /**
  * Makes blocking calls of Node's modules green: inside a green thread they
@@ -25,9 +40,11 @@ const KNOWN = new Set<string>(['childProcess', 'dns']);
  * before other imports, since libraries copy functions when they load.
  *
  * Every carrier is patched the same, whether monkeyPatch() runs on the hub
- * or in a green thread. In this release child_process is made green and
- * node:dns gains lookupSync/resolveSync; fs, net, timers and process are not
- * patched yet.
+ * or in a green thread. child_process's blocking calls park; node:dns gains
+ * lookupSync/resolveSync; process.chdir/cwd become per green thread and fs
+ * follows them (fs calls run in the carrier itself: a carrier's own syscall
+ * blocks only its own green thread). Called after other modules were
+ * loaded, it warns once and names them: they may hold Node's functions.
  *
  * @example
  * ```ts
@@ -42,7 +59,9 @@ export function monkeyPatch(options: PatchOptions = {}): void {
   for (const key of Object.keys(options)) {
     if (!KNOWN.has(key)) throw new GreenArgumentError(`monkeyPatch(options): unknown option '${key}'; known: ${[...KNOWN].join(', ')}`);
   }
-  const effective: PatchOptions = { childProcess: options.childProcess ?? true, dns: options.dns ?? true };
+  const effective: PatchOptions = {};
+  for (const flag of FLAGS) effective[flag] = options[flag] ?? true;
+  warnLatePatch();
   applyPatches(effective);
   // Every isolate has its own module objects: the hub patches every carrier the same.
   const b = carrierBackend();
@@ -51,18 +70,20 @@ export function monkeyPatch(options: PatchOptions = {}): void {
 }
 
 /** Node module names as `--no-patch` takes them, and their options. */
-const MODULE_FLAGS: Record<string, keyof PatchOptions> = { child_process: 'childProcess', childProcess: 'childProcess', dns: 'dns' };
+const MODULE_FLAGS: Record<string, Flag> = { child_process: 'childProcess', childProcess: 'childProcess', dns: 'dns', fs: 'fs', process: 'process' };
 
 /**
  * @internal The options that patch every module except those named in `exclude`
  * (comma-separated Node module names; 'all' excludes every one).
  */
 export function patchesWithout(exclude: string | undefined): PatchOptions {
-  const options: PatchOptions = { childProcess: true, dns: true };
+  const options: PatchOptions = {};
+  for (const flag of FLAGS) options[flag] = true;
   for (const name of (exclude ?? '').split(',').map((n) => n.trim()).filter(Boolean)) {
-    if (name === 'all') return { childProcess: false, dns: false };
+    if (name === 'all') return Object.fromEntries(FLAGS.map((f) => [f, false]));
+    if (name === 'timers') continue;
     const flag = MODULE_FLAGS[name.replace(/^node:/, '')];
-    if (!flag) throw new GreenArgumentError(`--no-patch: unknown module '${name}'; known: child_process, dns`);
+    if (!flag) throw new GreenArgumentError(`--no-patch: unknown module '${name}'; known: child_process, dns, fs, process, timers`);
     options[flag] = false;
   }
   return options;
@@ -72,4 +93,6 @@ export function patchesWithout(exclude: string | undefined): PatchOptions {
 export function applyPatches(options: PatchOptions): void {
   if (options.childProcess) patchChildProcess();
   if (options.dns) patchDns();
+  if (options.fs) patchFs();
+  if (options.process) patchProcess();
 }

@@ -9,6 +9,40 @@ import { syncBuiltinESMExports } from 'node:module';
 import { GreenArgumentError } from '../errors.js';
 
 const saved = new Map<string, Map<string, unknown>>();
+const counters = new Map<string, { n: number }>();
+
+/**
+ * The call counter of a patched function, `module.name`: the function
+ * increments `n` on every call. One object per name, so a function patched
+ * again (a second monkeyPatch) keeps counting in the same place.
+ */
+export function counter(moduleName: string, name: string): { n: number } {
+  const key = `${moduleName}.${name}`;
+  let c = counters.get(key);
+  if (!c) counters.set(key, (c = { n: 0 }));
+  return c;
+}
+
+/**
+ * How many times each patched function was called on this thread (in a
+ * green thread: on its carrier, since the carrier started), by
+ * `module.name`. Proof that a library really goes through the patch, and
+ * did not capture Node's function before monkeyPatch ran.
+ *
+ * @example
+ * ```ts
+ * spawn(() => {
+ *   const before = patchCounts()['fs.readFileSync'] ?? 0
+ *   require('some-lib').load('config.json')
+ *   return patchCounts()['fs.readFileSync'] - before  // > 0
+ * })
+ * ```
+ */
+export function patchCounts(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, c] of counters) if (c.n > 0) out[key] = c.n;
+  return out;
+}
 
 /** Replaces `names` of `target` (the module object of `moduleName`), saving the originals. */
 export function patchModule(moduleName: string, target: Record<string, unknown>, replacements: Record<string, unknown>): void {
