@@ -1,9 +1,14 @@
 // Real blocking libraries, unmodified, in green threads after monkeyPatch():
-// shelljs (exec), execa (execaSync), sync-fetch (a fetch against a server in
-// this very process, which only works if the hub keeps serving). Each result
-// equals the library's own on the main thread, before patching, and the
-// patched path is proven hit by the hub's count of child processes.
+// shelljs (exec, cd, ls, cp), execa (execaSync), sync-fetch (a fetch against
+// a server in this very process, which only works if the hub keeps serving),
+// fast-glob (.sync) and fs-extra (copySync, removeSync). Each result equals
+// the library's own on the main thread, before patching, and the patched
+// path is proven hit: the hub's count of child processes, the carrier's
+// count of fs calls.
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as GT from '../../dist/index.js';
@@ -11,6 +16,15 @@ import type * as GT from '../../dist/index.js';
 const load = createRequire(import.meta.url);
 const gt = load('../../dist/index.js') as typeof GT;
 const libs = load('../fixtures/patches/libraries.mjs');
+
+/** A small tree for the file libraries: src/a.txt, src/nested/b.txt. */
+function tree(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gt-libs-'));
+  fs.mkdirSync(path.join(dir, 'src', 'nested'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'src', 'a.txt'), 'A');
+  fs.writeFileSync(path.join(dir, 'src', 'nested', 'b.txt'), 'B');
+  return dir;
+}
 
 const server = http.createServer((req, res) => res.end(`served ${req.url}`));
 let url = '';
@@ -22,6 +36,15 @@ beforeAll(async () => {
   // Unpatched, on the main thread: what each library gives on its own.
   expected.shell = libs.shellExec('echo out; echo err >&2; exit 3');
   expected.execa = libs.execaRun('echo out; echo err >&2; exit 4');
+  const dir = tree();
+  const cwd = process.cwd();
+  try {
+    expected.fileWork = libs.fileWork(dir, false);
+  } finally {
+    process.chdir(cwd);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  delete (expected.fileWork as Record<string, unknown>).fsCalls;
   gt.monkeyPatch();
 });
 afterAll(() => server.close());
@@ -60,4 +83,21 @@ describe('unmodified libraries in green threads', () => {
     // All were inside the blocking call before the first came out: concurrent, not one after another.
     expect(Math.max(...runs.map((r) => r.parked))).toBeLessThan(Math.min(...runs.map((r) => r.woke)));
   }, 60_000);
+});
+
+describe('unmodified file libraries in green threads: fast-glob, fs-extra, shelljs cd/ls/cp', () => {
+  it('same results as on the main thread unpatched, with absolute paths and after process.chdir', async () => {
+    const cwd = process.cwd();
+    for (const chdir of [false, true]) {
+      const dir = tree();
+      const r = (await gt.spawn(libs.fileWork, dir, chdir).result) as Record<string, unknown>;
+      // Every library reached fs through the patch (the carrier counts each call).
+      expect(r.fsCalls).toBeGreaterThan(10);
+      delete r.fsCalls;
+      expect(r).toEqual(expected.fileWork);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    // shelljs.cd in green threads never moved the process.
+    expect(process.cwd()).toBe(cwd);
+  });
 });
