@@ -53,6 +53,13 @@ describe('examples', () => {
     expect(r.out.match(/^job \d ran in process \d+, localhost is 127\.0\.0\.1$/gm)).toHaveLength(3);
   });
 
+  it('workdirs under greenthread run: each green thread in its own directory', () => {
+    const r = run([cli, 'run', 'examples/workdirs.mjs', '3']);
+    expect(r.status).toBe(0);
+    expect(r.out.match(/^project(\d): built in project\1\/, dist\/bundle\.js is 84 bytes \(pwd of its shell: project\1\)$/gm)).toHaveLength(3);
+    expect(r.out).toMatch(/still in the directory it started in/);
+  });
+
   it('typescript app through tsx', () => {
     const r = run(['--import', 'tsx', cli, 'run', 'examples/typescript/app.ts']);
     expect(r.err).toBe('');
