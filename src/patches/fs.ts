@@ -32,7 +32,7 @@ import { counter, patchModule } from './registry.js';
 /** Which arguments are paths, by function name (the Sync and promise forms share the entry). */
 const PATH_ARGS: Record<string, readonly number[]> = {
   access: [0], appendFile: [0], chmod: [0], chown: [0], copyFile: [0, 1], cp: [0, 1], exists: [0],
-  lchmod: [0], lchown: [0], link: [0, 1], lstat: [0], lutimes: [0], mkdir: [0], mkdtemp: [0],
+  lchmod: [0], lchown: [0], link: [0, 1], lstat: [0], lutimes: [0], mkdir: [0], mkdtemp: [0], mkdtempDisposable: [0],
   open: [0], openAsBlob: [0], opendir: [0], readdir: [0], readFile: [0], readlink: [0],
   realpath: [0], rename: [0, 1], rm: [0], rmdir: [0], stat: [0], statfs: [0],
   // A symlink's target is stored as written: only where the link goes is a path to resolve.
@@ -68,7 +68,7 @@ function restore(err: unknown, pairs: Array<[string, string]>): unknown {
 function wrap(moduleName: string, name: string, base: string, original: Function, kind: Kind, nested = false): Function {
   const positions = PATH_ARGS[base] ?? NONE;
   const glob = GLOB.has(name);
-  const relativeResult = base === 'mkdtemp';
+  const relativeResult = base === 'mkdtemp' || base === 'mkdtempDisposable';
   const calls = counter(moduleName, name);
 
   function resolved(self: unknown, args: unknown[]): unknown {
@@ -89,7 +89,14 @@ function wrap(moduleName: string, name: string, base: string, original: Function
     }
     if (pairs.length === 0) return Reflect.apply(original, self, args);
     const [abs, given] = pairs[0]!;
-    const back = (r: unknown) => (relativeResult && typeof r === 'string' && r.startsWith(abs) ? given + r.slice(abs.length) : r);
+    const relative = (r: string) => (r.startsWith(abs) ? given + r.slice(abs.length) : r);
+    const back = (r: unknown) => {
+      if (!relativeResult) return r;
+      if (typeof r === 'string') return relative(r);
+      // mkdtempDisposable: an object whose path is the directory made
+      if (r !== null && typeof r === 'object' && typeof (r as { path?: unknown }).path === 'string') (r as { path: string }).path = relative((r as { path: string }).path);
+      return r;
+    };
     if (kind === 'sync') {
       try {
         return back(Reflect.apply(original, self, args));
