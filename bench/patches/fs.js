@@ -17,11 +17,14 @@ const NAME = 'fs';
 /** One plain worker for the whole run: `call(task, ...args)` runs a task of fs-calls.js there. */
 function plainWorker() {
   const w = new Worker(new URL('./fs-worker.js', import.meta.url));
+  let pending;
+  w.on('message', (v) => pending.resolve(v));
+  w.on('error', (err) => pending.reject(err));
   return {
+    // One task at a time: the benchmark awaits each.
     call: (task, ...args) =>
       new Promise((resolve, reject) => {
-        w.once('message', resolve);
-        w.once('error', reject);
+        pending = { resolve, reject };
         w.postMessage({ task, args });
       }),
     close: () => w.terminate(),
