@@ -197,7 +197,9 @@ function addCwd(args: unknown[], dir: string): void {
   for (let i = 1; i < args.length; i++) {
     const a = args[i];
     if (a !== null && typeof a === 'object' && !Array.isArray(a)) {
-      if ((a as { cwd?: unknown }).cwd == null) args[i] = { ...a, cwd: dir };
+      const cwd = (a as { cwd?: unknown }).cwd;
+      if (cwd == null) args[i] = { ...a, cwd: dir };
+      else if (typeof cwd === 'string' && !path.isAbsolute(cwd)) args[i] = { ...a, cwd: path.resolve(dir, cwd) };
       return;
     }
   }

@@ -6,10 +6,10 @@
  * Where each call runs, decided by measurement (BENCHMARKS.md, "fs"): in the
  * carrier itself, never parked on the hub. A carrier is an OS thread of its
  * own, so its syscall blocks only its own green thread while the others go
- * on, exactly what parking would give; and a local file call (stat 1 to
- * 3 µs, a 4 KB read about 8 µs) costs a fraction of one hub round trip
- * (40 to 50 µs on the reference machine), so parking would make every call
- * several times slower for nothing. Module loading, which calls readFileSync
+ * on, exactly what parking would give; and a local file call (stat about
+ * 2 µs, a 4 KB read about 8 µs) costs a fraction of one park through the hub
+ * (50 to 70 µs on the reference machine), so parking would make every call
+ * 5 to 30 times slower for nothing. Module loading, which calls readFileSync
  * and realpathSync with absolute paths, passes straight through.
  *
  * What differs from Node's module: nothing in results or errors while a
@@ -46,7 +46,8 @@ const PROMISIFY_CUSTOM = Symbol.for('nodejs.util.promisify.custom');
 /** Node's glob defaults its root to the process's directory: give it the green thread's. */
 const GLOB = new Set(['glob', 'globSync']);
 
-type Kind = 'sync' | 'callback' | 'promise';
+/** How a function gives its result: returned (Sync functions, streams, watchers), to a callback, or as a promise. */
+type Kind = 'returns' | 'callback' | 'promise';
 
 /** Rewrites an error that names a resolved path back to the path the caller gave. */
 function restore(err: unknown, pairs: Array<[string, string]>): unknown {
@@ -97,7 +98,7 @@ function wrap(moduleName: string, name: string, base: string, original: Function
       if (r !== null && typeof r === 'object' && typeof (r as { path?: unknown }).path === 'string') (r as { path: string }).path = relative((r as { path: string }).path);
       return r;
     };
-    if (kind === 'sync') {
+    if (kind === 'returns') {
       try {
         return back(Reflect.apply(original, self, args));
       } catch (err) {
@@ -143,14 +144,17 @@ function wrap(moduleName: string, name: string, base: string, original: Function
 const PLAIN = new Set(['createReadStream', 'createWriteStream', 'watch', 'watchFile', 'unwatchFile', 'openAsBlob']);
 
 function kindOf(name: string): Kind | undefined {
-  if (name.endsWith('Sync')) return 'sync';
-  if (PLAIN.has(name)) return 'sync'; // no callback to rewrite: treated like a sync call
+  if (name.endsWith('Sync') || PLAIN.has(name)) return 'returns';
   if (name in PATH_ARGS || GLOB.has(name)) return 'callback';
   return undefined;
 }
 
-/** Makes fs and fs/promises green. */
+let patched = false;
+
+/** Makes fs and fs/promises green (once: a second call would wrap the wrappers). */
 export function patchFs(): void {
+  if (patched) return;
+  patched = true;
   const replacements: Record<string, unknown> = {};
   const target = fs as unknown as Record<string, unknown>;
   for (const name of Object.keys(target)) {
@@ -164,7 +168,7 @@ export function patchFs(): void {
   const promiseReplacements: Record<string, unknown> = {};
   for (const name of Object.keys(promises)) {
     const value = promises[name];
-    if (typeof value === 'function' && (name in PATH_ARGS || GLOB.has(name))) promiseReplacements[name] = wrap('fs/promises', name, name, value, name === 'watch' || name === 'glob' ? 'sync' : 'promise');
+    if (typeof value === 'function' && (name in PATH_ARGS || GLOB.has(name))) promiseReplacements[name] = wrap('fs/promises', name, name, value, name === 'watch' || name === 'glob' ? 'returns' : 'promise');
   }
   patchModule('fs/promises', promises, promiseReplacements);
 }

@@ -40,6 +40,11 @@ describe('fs made green: same results and errors as Node', () => {
     expect(counts.statSync).toBeGreaterThan(0);
     expect(counts.readdirSync).toBeGreaterThan(0);
   });
+
+  it('patching again does not wrap the patched functions again', async () => {
+    gt.monkeyPatch({ fs: true });
+    expect(await gt.spawn(t.patchTwiceThenCount).result).toBe(1);
+  });
 });
 
 describe('a working directory per green thread', () => {
@@ -96,6 +101,8 @@ describe('a working directory per green thread', () => {
       spawnSync: real,
       spawn: real,
       explicitCwd: '/',
+      relativeCwd: path.join(real, 'sub'),
+      relativeCwdSync: path.join(real, 'sub'),
     });
   });
 
