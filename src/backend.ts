@@ -48,6 +48,13 @@ export interface Backend {
   childSpawnSync(request: import('./channel/child.js').ChildRequest): import('./channel/child.js').ChildReply;
   /** Runs a shipped function on the hub, parking until it settles. */
   runInHub(shipped: Shipped, args: Uint8Array, handles: number[]): unknown;
+  /**
+   * Any other request (see channel/ops.ts): parks until the hub answers.
+   * A reply holding hub objects arrives with its facades made.
+   */
+  request(op: number, num: number, value?: unknown): unknown;
+  /** Runs `fn` right before this green thread next parks, or when it ends (see net/socket.ts). */
+  beforeNextPark(fn: (() => void) | undefined): void;
 }
 
 const SLOT = Symbol.for('greenthread.backend');

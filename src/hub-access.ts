@@ -25,6 +25,12 @@ export function getObjects(): ReturnType<typeof Instance.getObjects> {
   return load().getObjects();
 }
 
+/** Sockets and servers open in the hub. */
+export function netCounts(): { sockets: number; servers: number } {
+  getHub();
+  return (requireHere('./hub/net/ops-net.js') as typeof import('./hub/net/ops-net.js')).netCounts();
+}
+
 /** The hub-thread fallback for patched blocking calls (deasync). */
 export function hubBlocking(): typeof import('./hub/block-on-hub.js') {
   return requireHere('./hub/block-on-hub.js') as typeof import('./hub/block-on-hub.js');

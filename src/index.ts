@@ -14,7 +14,7 @@
  */
 import { carrierBackend } from './backend.js';
 import { GreenArgumentError } from './errors.js';
-import { getHub, getObjects } from './hub-access.js';
+import { getHub, getObjects, netCounts } from './hub-access.js';
 import type { GreenOptions } from './hub/config.js';
 
 export { GreenThread, spawn, sleep, current, isGreenThread, type KillOptions } from './green-thread.js';
@@ -43,6 +43,11 @@ export { runInHub } from './sync/run-in-hub.js';
 export { monkeyPatch, type PatchOptions } from './patches/monkey-patch.js';
 export { getOriginal, isPatched, patchCounts } from './patches/registry.js';
 export { lookupSync, resolveSync } from './patches/dns.js';
+export { listen, connect, GreenSocket, GreenServer, type ListenOptions, type ConnectOptions } from './net/socket.js';
+export { serve, type ServeOptions } from './net/serve.js';
+export { serveHttp, GreenHttpServer, GreenRequest, ResponseStream, type ServeHttpOptions, type HttpResult } from './net/http.js';
+export { fetchSync, SyncResponse, type FetchSyncInit } from './net/fetch-sync.js';
+export { SocketTimeoutError, SocketBusyError, SocketClosedError, IncompleteReadError } from './net/errors.js';
 
 /**
  * Sets options of this process's hub and carrier pool. Call it on the hub
@@ -67,14 +72,14 @@ export function configure(options: GreenOptions): void {
 /**
  * Live counts of the carrier pool: carriers started, idle, starting, green
  * threads queued for a carrier, green threads alive, hub objects (Event,
- * Queue, ...) still referenced, and child processes run for green threads by
- * the patched child_process.
+ * Queue, ...) still referenced, child processes run for green threads by
+ * the patched child_process, and sockets and servers open in the hub.
  *
  * @example
  * ```ts
  * console.log(poolStats()) // { childProcesses: 0, carriers: 2, idle: 2, starting: 0, queued: 0, live: 0, objects: 0 }
  * ```
  */
-export function poolStats(): ReturnType<ReturnType<typeof getHub>['stats']> & { objects: number } {
-  return { ...getHub().stats(), objects: getObjects().size };
+export function poolStats(): ReturnType<ReturnType<typeof getHub>['stats']> & { objects: number; sockets: number; servers: number } {
+  return { ...getHub().stats(), objects: getObjects().size, ...netCounts() };
 }

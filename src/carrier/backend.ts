@@ -14,7 +14,7 @@ import type { CarrierMessage } from '../channel/messages.js';
 import type { ChildReply, ChildRequest } from '../channel/child.js';
 import type { PatchOptions } from '../patches/monkey-patch.js';
 import { liveHandles, revive, setReleaseSink } from '../sync/handles.js';
-import { armedTimeouts, park } from './channel.js';
+import { armedTimeouts, beforeNextPark, park } from './channel.js';
 import { cwdState } from '../patches/cwd.js';
 
 type Watcher = (outcome: Outcome) => void;
@@ -53,6 +53,13 @@ export const carrier: Backend & { current: number | undefined; pendingNotificati
   isCarrier: true,
   current: undefined,
   pendingNotifications: () => watching,
+
+  beforeNextPark,
+
+  request(op: number, num: number, value?: unknown): unknown {
+    const reply = park(op, num, value);
+    return reply !== null && typeof reply === 'object' ? revive(reply) : reply;
+  },
 
   spawn(shipped: Shipped, args: Uint8Array, handles: number[]): number {
     // The child starts in this green thread's working directory.

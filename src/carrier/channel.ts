@@ -40,12 +40,31 @@ let seq = 0;
  */
 export const armedTimeouts = new Map<number, () => unknown>();
 
+let beforePark: (() => void) | undefined;
+
+/**
+ * Runs `fn` once, right before the next park of this green thread (whatever
+ * it parks on), or when it ends: how bytes a green thread's sendall left in
+ * its socket reach the hub before it waits on anything else.
+ */
+export function beforeNextPark(fn: (() => void) | undefined): void {
+  beforePark = fn;
+}
+
+/** Runs what beforeNextPark registered, now (the green thread is ending). */
+export function runBeforePark(): void {
+  const fn = beforePark;
+  beforePark = undefined;
+  fn?.();
+}
+
 /**
  * Parks the current green thread until the hub has served request `op`.
  * `num` travels in a Float64 slot; `value`, if any, is serialized.
  * Returns the reply, or throws the error (or GreenThreadExit) the hub sent.
  */
 export function park(op: number, num = 0, value?: unknown): unknown {
+  if (beforePark !== undefined) runBeforePark();
   const i32 = channel.i32;
   channel.f64[F64_REQ] = num;
   if (value === undefined) i32[REQ_LEN] = LEN_NONE;

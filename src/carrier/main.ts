@@ -23,7 +23,8 @@ import { errorToWire, GreenThreadExit } from '../errors.js';
 import { materialize, materializeCached } from '../shipping/materialize.js';
 import type { Shipped } from '../shipping/types.js';
 import { carrier, mayRelease, notifyEnded } from './backend.js';
-import { armedTimeouts, channel, port } from './channel.js';
+import { armedTimeouts, beforeNextPark, channel, port, runBeforePark } from './channel.js';
+import { httpLoop } from './http-loop.js';
 import { installStdio } from './stdio.js';
 import { applyPatches } from '../patches/monkey-patch.js';
 import { cwdState } from '../patches/cwd.js';
@@ -126,9 +127,13 @@ function start(cmd: RunCommand): void {
   carrier.current = cmd.id;
   cwdState.dir = cmd.cwd;
   channel.i32[THREAD_ID] = cmd.id;
+  // What a green thread left to flush never reaches the next one.
+  beforeNextPark(undefined);
+  // A serveHttp handler runs inside the request loop; its arguments are [server id, idle ms].
+  const loop = cmd.loop === 'http' ? (handler: Function) => (sid: number) => httpLoop(handler, sid) : (f: Function) => f;
   const fn = materializeCached(cmd.key);
   if (fn) {
-    invoke(r, fn, cmd.args);
+    invoke(r, loop(fn), cmd.args);
     return;
   }
   const shipped = cmd.shipped;
@@ -142,7 +147,7 @@ function start(cmd: RunCommand): void {
     return;
   }
   materialize(shipped as Shipped).then(
-    (f) => invoke(r, f, cmd.args),
+    (f) => invoke(r, loop(f), cmd.args),
     (err) => {
       settle(r, err, true);
       afterReturn(r);
@@ -237,6 +242,14 @@ function afterReturn(r: Running): void {
 
 function finish(r: Running): void {
   if (running !== r) return;
+  if (!r.retire) {
+    try {
+      // Bytes its sockets still hold for the hub (a last sendall) go out before it ends.
+      runBeforePark();
+    } catch {
+      // The peer is gone; the green thread has ended and nobody can be told.
+    }
+  }
   running = undefined;
   carrier.current = undefined;
   cwdState.dir = undefined;

@@ -50,6 +50,8 @@ export interface RunCommand {
   patches?: import('../patches/monkey-patch.js').PatchOptions;
   /** The working directory it starts in, when not the process's (see patches/cwd.ts). */
   cwd?: string;
+  /** The function is a serveHttp handler: run it in the request loop (see net/http-loop.ts). */
+  loop?: 'http';
 }
 
 /** Green thread 0 of `greenthread run`: the application's entry module. */

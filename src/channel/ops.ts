@@ -35,6 +35,18 @@ export const Op = {
   PATCH: 14,
   /** A DNS query in the hub. Payload: ['lookup', host, options] or ['resolve', host, rrtype]. Reply: its answer. */
   DNS: 15,
+  /** Listen on a TCP (or TLS) port. Payload: a ListenRequest. Reply: a server handle. */
+  NET_LISTEN: 16,
+  /** Connect to a TCP (or TLS) server. Payload: a ConnectRequest. Reply: a socket handle. */
+  NET_CONNECT: 17,
+  /** An HTTP request through the hub's fetch. Payload: a FetchRequest. Reply: a FetchReply. */
+  FETCH: 18,
+  /** Start an HTTP server whose handler runs in green threads. Payload: an HttpServeRequest. Reply: its handle. */
+  HTTP_SERVE: 19,
+  /** A handler green thread's loop: the previous response, if any; reply: the next request, or null to stop. F64 arg: server id. */
+  HTTP_NEXT: 20,
+  /** A streamed response's head, chunk or end. Payload: an HttpWrite. */
+  HTTP_WRITE: 21,
 } as const;
 
 export type OpCode = (typeof Op)[keyof typeof Op];

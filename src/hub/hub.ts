@@ -278,9 +278,18 @@ export class Hub {
   spawn(
     shipped: Shipped | MainEntry,
     args: Uint8Array,
-    { parent, id, handles = [], cwd }: { parent?: number; id?: number; handles?: number[]; cwd?: string } = {},
+    {
+      parent,
+      id,
+      handles = [],
+      cwd,
+      loop,
+      detached = false,
+    }: { parent?: number; id?: number; handles?: number[]; cwd?: string; loop?: 'http'; detached?: boolean } = {},
   ): ThreadRecord {
     this.#start();
+    // A socket passed to a new green thread is handed over: it closes with the new thread, not the spawner.
+    if (parent !== undefined && handles.length) this.holds?.handedOver(handles, parent);
     const t: ThreadRecord = {
       id: id ?? this.#nextId++,
       shipped,
@@ -288,6 +297,8 @@ export class Hub {
       name: shipped.kind === 'function' ? shipped.name || 'anonymous' : shipped.kind === 'module' ? shipped.url : path.basename(shipped.path),
       parent,
       cwd,
+      loop,
+      detached,
       state: 'queued',
       carrier: undefined,
       outcome: undefined,
@@ -324,7 +335,7 @@ export class Hub {
     carrier.known.add(key);
     const patches = carrier.patchVersion === this.patchVersion ? undefined : this.patches;
     carrier.patchVersion = this.patchVersion;
-    carrier.run({ id: t.id, key, shipped: known ? undefined : t.shipped, args: t.args, patches, cwd: t.cwd });
+    carrier.run({ id: t.id, key, shipped: known ? undefined : t.shipped, args: t.args, patches, cwd: t.cwd, loop: t.loop });
     this.credit(carrier, t.handles);
     t.handles = []; // delivered: the carrier's facades own them now
   }
@@ -338,6 +349,8 @@ export class Hub {
     t.timers.clear();
     t.interrupts.length = 0;
     if (t.handles.length) this.holds?.dropIds(t.handles.splice(0));
+    // Sockets and servers close with the last green thread that held them.
+    this.holds?.threadEnded(t.id);
     const handles = outcome.ok ? (outcome.handles ?? []) : [];
     if (handles.length && this.holds) {
       // The outcome holds its handles while anyone can still read it.
@@ -362,7 +375,7 @@ export class Hub {
     // is a live green thread can still be waited on: it is printed when that
     // spawner ends without having looked.
     const spawnerLives = t.parent !== undefined && this.threads.has(t.parent);
-    if (failed && !t.observed && t.waiters.length === 0 && !spawnerLives) this.#reportFailure(t, r().error);
+    if (failed && !t.observed && t.waiters.length === 0 && (!spawnerLives || t.detached)) this.#reportFailure(t, r().error);
     for (const w of t.waiters.splice(0)) this.deliverOutcome(w, outcome);
     for (const cb of t.links.splice(0)) {
       try {
@@ -377,7 +390,8 @@ export class Hub {
     t.settleResult?.(outcome);
     // Records of ended green threads are dropped; handles keep what they need.
     this.threads.delete(t.id);
-    if (t.parent !== undefined && this.threads.has(t.parent)) {
+    // Kept for a live spawner that may still wait on it; a detached one (spawnN) it never will.
+    if (t.parent !== undefined && !t.detached && this.threads.has(t.parent)) {
       this.ended.set(t.id, outcome);
       if (t.observed) this.#observedIds.add(t.id);
       let list = this.#endedByParent.get(t.parent);
@@ -444,6 +458,7 @@ export class Hub {
 
   /** Records references delivered to a carrier (see CarrierRef.held). */
   credit(c: CarrierRef, ids: readonly number[] | undefined): void {
+    if (ids?.length && c.thread) this.holds?.delivered(ids, c.thread.id);
     if (!ids) return;
     for (const id of ids) c.held.set(id, (c.held.get(id) ?? 0) + 1);
   }

@@ -9,6 +9,8 @@ import { HubObjects } from './objects/registry.js';
 import { registerCoreOps } from './ops.js';
 import { registerSyncOps } from './ops-sync.js';
 import { registerChildOps } from './ops-child.js';
+import { registerNetOps } from './net/ops-net.js';
+import { registerHttpOps } from './net/http-serve.js';
 
 let hub: Hub | undefined;
 let objects: HubObjects | undefined;
@@ -21,6 +23,8 @@ export function getHub(): Hub {
     registerChildOps(hub);
     objects = new HubObjects(hub);
     hub.holds = objects;
+    registerNetOps(hub, objects);
+    registerHttpOps(hub, objects);
   }
   return hub;
 }

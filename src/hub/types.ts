@@ -19,6 +19,10 @@ export interface ThreadRecord {
   readonly parent: number | undefined;
   /** Working directory it starts in, when not the process's. */
   readonly cwd: string | undefined;
+  /** Runs its function inside a loop of greenthread's (a serveHttp handler), not once. */
+  readonly loop: 'http' | undefined;
+  /** Started by GreenPool.spawnN: nothing will wait for it, so a failure is printed at once. */
+  readonly detached: boolean;
   state: ThreadState;
   carrier: CarrierRef | undefined;
   outcome: Outcome | undefined;

@@ -8,3 +8,5 @@ import './event.js';
 import './semaphore.js';
 import './queue.js';
 import './pool.js';
+import '../net/socket.js';
+import '../net/http.js';

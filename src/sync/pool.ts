@@ -42,6 +42,10 @@ class FinishedThread<T> extends GreenThread<T> {
   }
 }
 
+function printFailure(fn: Function, err: unknown): void {
+  process.stderr.write(`greenthread: ${fn.name || 'anonymous'}, run inline by GreenPool.spawnN, failed:\n${(err as Error)?.stack ?? String(err)}\n`);
+}
+
 function* zip(iterables: Iterable<unknown>[]): Generator<unknown[]> {
   const its = iterables.map((it) => it[Symbol.iterator]());
   for (;;) {
@@ -91,6 +95,29 @@ export class GreenPool extends HubHandle {
       return new FinishedThread(false, fn(...args)) as GreenThread<Awaited<R>>;
     } catch (err) {
       return new FinishedThread(true, err);
+    }
+  }
+
+  /**
+   * Starts `fn(...args)` in a green thread of the pool and forgets it
+   * (eventlet's spawn_n): nothing waits for it, so a failure is printed as
+   * soon as it happens. Parks while the pool is full. Green threads only.
+   *
+   * @example
+   * ```ts
+   * for (;;) pool.spawnN(handle, server.accept())
+   * ```
+   */
+  spawnN<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
+    if (!carrierBackend()) throw new HubBlockingError('GreenPool.spawnN (use spawnAsync on the hub)');
+    const { bytes, handles } = packArgs(args);
+    const answer = callBlocking(this, 'spawn', [shipFunction(fn), bytes, handles, true], 'GreenPool.spawnN') as PoolSpawnAnswer;
+    if ('id' in answer) return;
+    try {
+      const v = fn(...args);
+      if (v !== null && typeof (v as PromiseLike<unknown>)?.then === 'function') (v as Promise<unknown>).catch((err) => printFailure(fn, err));
+    } catch (err) {
+      printFailure(fn, err);
     }
   }
 

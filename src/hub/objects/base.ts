@@ -27,10 +27,19 @@ export interface Resolver {
 export abstract class HubObject {
   /** References held by facades, stored values and deliveries; freed at 0. */
   refs = 1;
+  /**
+   * For objects that belong to green threads (sockets, servers): the ids of
+   * the green threads it was delivered to that have not ended. When the last
+   * one ends, `ownersGone` runs, without waiting for their facades to be
+   * collected. Undefined for objects that live by references alone.
+   */
+  owners: Set<number> | undefined;
   constructor(readonly id: number) {}
   abstract call(method: string, args: unknown[], r: Resolver): void;
   /** Called when the object is freed: release what it stores. */
   dispose(): void {}
+  /** Every green thread in `owners` has ended. */
+  ownersGone(): void {}
   protected unknown(method: string): never {
     throw new GreenArgumentError(`${this.constructor.name} has no method '${method}'`);
   }

@@ -21,6 +21,8 @@ interface SpawnWaiter {
   shipped: Shipped;
   args: Uint8Array;
   handles: number[];
+  /** spawnN: nobody will wait for it; a failure is printed at once. */
+  detached: boolean;
 }
 
 export class PoolState extends HubObject {
@@ -39,7 +41,7 @@ export class PoolState extends HubObject {
 
   #start(w: SpawnWaiter): void {
     const parent = w.r.caller?.id;
-    const t = this.hub.spawn(w.shipped, w.args, { parent, handles: w.handles });
+    const t = this.hub.spawn(w.shipped, w.args, { parent, handles: w.handles, detached: w.detached });
     this.#members.add(t.id);
     // A caller on the hub gets a handle backed by the record itself, which outlives the hub's table.
     if (!w.r.caller) this.hub.handoff.set(t.id, t);
@@ -65,10 +67,10 @@ export class PoolState extends HubObject {
   call(method: string, args: unknown[], r: Resolver): void {
     switch (method) {
       case 'spawn': {
-        const [shipped, bytes, handles] = args as [Shipped, Uint8Array, number[]];
+        const [shipped, bytes, handles, detached = false] = args as [Shipped, Uint8Array, number[], boolean?];
         // The arguments' handles are held for the task from now on, however long it waits for a slot.
         this.holds.keepIds(handles);
-        const w: SpawnWaiter = { r, shipped, args: bytes, handles };
+        const w: SpawnWaiter = { r, shipped, args: bytes, handles, detached: detached === true };
         if (this.#members.size < this.size && this.#waiting.length === 0) return this.#start(w);
         if (r.caller && this.#members.has(r.caller.id)) {
           this.holds.dropIds(handles);

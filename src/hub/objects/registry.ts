@@ -23,10 +23,15 @@ export interface Holds {
   drop(value: unknown): void;
   keepIds(ids: number[]): void;
   dropIds(ids: number[]): void;
+  delivered(ids: readonly number[], threadId: number): void;
+  handedOver(ids: readonly number[], fromThreadId: number): void;
+  threadEnded(threadId: number): void;
 }
 
 export class HubObjects implements Holds {
   readonly #table = new Map<number, HubObject>();
+  /** Objects with owners, by the green thread that owns them. */
+  readonly #ownedBy = new Map<number, Set<HubObject>>();
   #nextId = 1;
 
   constructor(private readonly hub: Hub) {
@@ -68,6 +73,63 @@ export class HubObjects implements Holds {
     }
     this.#table.set(id, obj);
     return id;
+  }
+
+  /** Adds an object made elsewhere (a socket, a server), owned by one reference; returns its id. */
+  insert(make: (id: number) => HubObject): number {
+    const id = this.#nextId++;
+    this.#table.set(id, make(id));
+    return id;
+  }
+
+  get(id: number): HubObject | undefined {
+    return this.#table.get(id);
+  }
+
+  /** References to `ids` reached green thread `threadId`: it becomes an owner of those that have owners. */
+  delivered(ids: readonly number[], threadId: number): void {
+    for (const id of ids) {
+      const obj = this.#table.get(id);
+      if (!obj?.owners || obj.owners.has(threadId)) continue;
+      obj.owners.add(threadId);
+      let mine = this.#ownedBy.get(threadId);
+      if (!mine) this.#ownedBy.set(threadId, (mine = new Set()));
+      mine.add(obj);
+    }
+  }
+
+  /**
+   * Green thread `fromThreadId` passed `ids` to a green thread it started:
+   * it stops owning them (as a forking server closes its copy of the
+   * connection), so they close with the new thread. Nothing closes here.
+   */
+  handedOver(ids: readonly number[], fromThreadId: number): void {
+    const mine = this.#ownedBy.get(fromThreadId);
+    if (!mine) return;
+    for (const id of ids) {
+      const obj = this.#table.get(id);
+      if (!obj?.owners?.delete(fromThreadId)) continue;
+      mine.delete(obj);
+    }
+  }
+
+  /** Green thread `threadId` ended: objects it was the last owner of are told so. */
+  threadEnded(threadId: number): void {
+    const mine = this.#ownedBy.get(threadId);
+    if (!mine) return;
+    this.#ownedBy.delete(threadId);
+    for (const obj of mine) {
+      obj.owners!.delete(threadId);
+      if (obj.owners!.size === 0) obj.ownersGone();
+    }
+  }
+
+  /** Live objects of a kind (or all), for tests and diagnostics. */
+  count(filter?: (obj: HubObject) => boolean): number {
+    if (!filter) return this.#table.size;
+    let n = 0;
+    for (const obj of this.#table.values()) if (filter(obj)) n++;
+    return n;
   }
 
   /** Live objects, for tests and diagnostics. */
@@ -113,6 +175,7 @@ export class HubObjects implements Holds {
     obj.refs -= refs;
     if (obj.refs <= 0) {
       this.#table.delete(id);
+      if (obj.owners) for (const tid of obj.owners) this.#ownedBy.get(tid)?.delete(obj);
       obj.dispose();
     }
   }
