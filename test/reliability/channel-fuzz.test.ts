@@ -1,0 +1,64 @@
+// Hostile input on a carrier's channel: green threads that write garbage into
+// their own carrier's shared channel and ring the hub's doorbell. The hub must
+// answer each with an error for that green thread (or drop a replayed ring),
+// never hand another green thread's request a wrong answer, and go on serving;
+// a carrier whose green thread broke the protocol is not reused.
+//
+// Reproducing a failure: the fuzzers' seeds are printed; set
+// GREENTHREAD_FUZZ_SEED to rerun with the one that failed.
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import type * as GT from '../../dist/index.js';
+
+const load = createRequire(import.meta.url);
+const gt = load('../../dist/index.js') as typeof GT;
+const rt = load('../fixtures/reliability/round-trips.mjs');
+const { spawn, poolStats, configure, Queue } = gt;
+const FUZZER = new URL('../fixtures/reliability/channel-fuzz.mjs', import.meta.url);
+const BREAKER = new URL('../fixtures/reliability/protocol-breaker.mjs', import.meta.url);
+
+const FIXED_SEED = 0x5eed_0001;
+const RANDOM_SEED = Number(process.env.GREENTHREAD_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 32));
+const ITERATIONS = 6000;
+
+interface FuzzReport {
+  threadId: number;
+  iterations: number;
+  protocolErrors: number;
+  otherErrors: number;
+  ok: number;
+  replaysDropped: number;
+  stalePendingChecks: number;
+  cases: Record<string, number>;
+}
+
+const until = async (check: () => boolean, ms = 15_000) => {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`condition not reached in ${ms} ms: ${JSON.stringify(poolStats())}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+describe('hostile requests on a carrier channel', () => {
+  configure({ minCarriers: 2, maxCarriers: 32 });
+
+  it('a request sent while another is pending is rejected, and the pending one never answers over it', async () => {
+    const r = (await spawn(BREAKER, 'pending').result) as { rejected: string; respSeqAfter: number };
+    expect(r.rejected).toBe('ERR_GREEN_PROTOCOL');
+    // Still the rejected request's sequence number: the cancelled sleep wrote nothing.
+    expect(r.respSeqAfter).toBe(2);
+  });
+
+  it('a carrier whose green thread broke the protocol runs no other green thread', async () => {
+    await until(() => poolStats().live === 0);
+    const r = (await spawn(BREAKER, 'desync').result) as { rejected: string; threadId: number };
+    expect(r.rejected).toBe('ERR_GREEN_PROTOCOL');
+    // One at a time, so that an idle carrier is reused at once if it may be.
+    for (let i = 0; i < 6; i++) {
+      const w = (await spawn(rt.whereAmI, i).result) as { n: number; threadId: number };
+      expect(w).toEqual({ n: i, threadId: expect.any(Number) });
+      expect(w.threadId).not.toBe(r.threadId);
+    }
+  });
+});
