@@ -43,6 +43,45 @@ const until = async (check: () => boolean, ms = 15_000) => {
 describe('hostile requests on a carrier channel', () => {
   configure({ minCarriers: 2, maxCarriers: 32 });
 
+  it(`are rejected one by one while bystanders run undisturbed (seeds ${FIXED_SEED} and ${RANDOM_SEED})`, async () => {
+    console.log(`channel fuzz: seeds ${FIXED_SEED} (fixed) and ${RANDOM_SEED} (random; GREENTHREAD_FUZZ_SEED=${RANDOM_SEED} reruns it)`);
+    // Bystanders: round trips with per-request tokens, during the whole fuzz.
+    const a = new Queue();
+    const b = new Queue();
+    const bystanders = [
+      spawn(rt.ping, 1, 3000, a, b),
+      spawn(rt.pong, 1, 3000, a, b),
+      spawn(rt.echo, 'bystander', 6000, new Queue()),
+    ];
+    const fuzzers = [spawn(FUZZER, FIXED_SEED, ITERATIONS), spawn(FUZZER, RANDOM_SEED, ITERATIONS)];
+    const reports = (await Promise.all(fuzzers.map((g) => g.result))) as FuzzReport[];
+    expect(await Promise.all(bystanders.map((g) => g.result))).toEqual([6000, 6000, 6000]);
+
+    for (const r of reports) {
+      expect(r.iterations).toBe(ITERATIONS);
+      // Every kind of hostile request was tried, and each was answered or dropped as it must be.
+      for (const kind of ['unknown op', 'bad length', 'random header', 'random payload', 'bad port payload', 'out of order', 'replay', 'second request']) {
+        expect(r.cases[kind], kind).toBeGreaterThan(0);
+      }
+      expect(r.protocolErrors).toBeGreaterThan(ITERATIONS / 2);
+      expect(r.replaysDropped).toBe(r.cases.replay);
+      expect(r.stalePendingChecks).toBeGreaterThan(0);
+    }
+
+    // The carriers that carried hostile requests are retired, and the pool
+    // comes back: new green threads run normally, none on those carriers.
+    const tainted = new Set(reports.map((r) => r.threadId));
+    await until(() => poolStats().live === 0 && poolStats().starting === 0 && poolStats().carriers >= 2);
+    const after = Array.from({ length: 12 }, (_, i) => spawn(rt.whereAmI, i));
+    const where = (await Promise.all(after.map((g) => g.result))) as { n: number; threadId: number }[];
+    expect(where.map((w) => w.n)).toEqual([...Array(12).keys()]);
+    for (const w of where) expect(tainted.has(w.threadId)).toBe(false);
+    const c = new Queue();
+    const d = new Queue();
+    expect(await Promise.all([spawn(rt.ping, 2, 500, c, d).result, spawn(rt.pong, 2, 500, c, d).result])).toEqual([1000, 1000]);
+    await until(() => poolStats().live === 0);
+  }, 60_000);
+
   it('a request sent while another is pending is rejected, and the pending one never answers over it', async () => {
     const r = (await spawn(BREAKER, 'pending').result) as { rejected: string; respSeqAfter: number };
     expect(r.rejected).toBe('ERR_GREEN_PROTOCOL');
