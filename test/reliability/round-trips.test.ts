@@ -3,7 +3,10 @@
 // sleep(0). Every reply carries the token of its request and is checked by the
 // green thread that receives it, so a reply delivered to the wrong request or
 // carrier fails at once; a lost wake-up fails as a get unanswered for 20 s
-// (see the fixture) instead of hanging the run.
+// (see the fixture) instead of hanging the run. Then waits that time out
+// (Queue.get's timeout, and a Timeout thrown at the park point) race items
+// arriving: a reply to a wait that already timed out must be dropped, and the
+// item go to a later get, never lost or taken twice.
 //
 // 200,000 round trips by default; GREENTHREAD_SOAK=1 makes it 1,000,000.
 import { createRequire } from 'node:module';
@@ -40,4 +43,24 @@ describe('hub round trips under concurrency', () => {
     expect(done).toEqual([...Array(2 * PAIRS).fill(2 * EXCHANGES), ...Array(ECHOES).fill(STEPS)]);
     expect(poolStats()).toMatchObject({ live: 0, queued: 0 });
   }, SOAK ? 900_000 : 180_000);
+
+  it('waits that time out while items arrive lose no item and take none twice', async () => {
+    const N = SOAK ? 50_000 : 8000;
+    const CONSUMERS = 6;
+    const q = new Queue();
+    const consumers = Array.from({ length: CONSUMERS }, (_, i) => spawn(rt.impatient, q, i % 2 === 1));
+    const producer = spawn(rt.producer, q, N, CONSUMERS);
+    expect(await producer.result).toBe(N);
+    const results = (await Promise.all(consumers.map((g) => g.result))) as { got: number[]; timeouts: number }[];
+    for (const r of results) {
+      // First in, first out: each consumer sees its items in the order they were put.
+      for (let i = 1; i < r.got.length; i++) expect(r.got[i]).toBeGreaterThan(r.got[i - 1]);
+    }
+    const all = results.flatMap((r) => r.got).sort((a, b) => a - b);
+    expect(all).toEqual([...Array(N).keys()]);
+    // Both kinds of timeout really raced the items.
+    expect(results.filter((_, i) => i % 2 === 0).reduce((a, r) => a + r.timeouts, 0)).toBeGreaterThan(0);
+    expect(results.filter((_, i) => i % 2 === 1).reduce((a, r) => a + r.timeouts, 0)).toBeGreaterThan(0);
+    expect(q.size).toBe(0);
+  }, SOAK ? 600_000 : 120_000);
 });
