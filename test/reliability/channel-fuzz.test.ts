@@ -60,7 +60,7 @@ describe('hostile requests on a carrier channel', () => {
     for (const r of reports) {
       expect(r.iterations).toBe(ITERATIONS);
       // Every kind of hostile request was tried, and each was answered or dropped as it must be.
-      for (const kind of ['unknown op', 'bad length', 'random header', 'random payload', 'bad port payload', 'out of order', 'replay', 'second request']) {
+      for (const kind of ['unknown op', 'bad length', 'random header', 'random payload', 'bad port payload', 'out of order', 'replay', 'second request', 'ring noise']) {
         expect(r.cases[kind], kind).toBeGreaterThan(0);
       }
       expect(r.protocolErrors).toBeGreaterThan(ITERATIONS / 2);
