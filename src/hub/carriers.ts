@@ -74,6 +74,8 @@ export class CarrierRef {
   idleTimer: NodeJS.Timeout | undefined;
   /** The carrier said it will exit on its own (its green thread left a mess). */
   retiring = false;
+  /** Its green thread broke the channel protocol: the carrier is ended, not reused, when that green thread ends. */
+  broken = false;
   /**
    * References to hub objects delivered to this carrier and not yet released
    * by it, by object id: released all at once if the carrier dies, since its

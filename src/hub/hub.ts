@@ -190,6 +190,16 @@ export class Hub {
     const expected = (carrier.lastSeq + 1) | 0;
     carrier.lastSeq = seq;
     const reject = (msg: string) => {
+      // The carrier broke the protocol: whatever it had pending is cancelled
+      // (its late reply would land on top of this one), and the carrier is
+      // not reused after this green thread, whose channel state is unknown.
+      const pending = carrier.pending;
+      if (pending && !pending.settled) {
+        pending.cancel?.();
+        pending.settled = true;
+        carrier.pending = undefined;
+      }
+      carrier.broken = true;
       const req = this.#request(carrier, thread!, seq, 0, 0, undefined);
       this.fail(req, new GreenProtocolError(msg));
     };
@@ -628,6 +638,10 @@ export class Hub {
         if (t && t.carrier === c) {
           if (m.exitCode !== undefined && t.id === 0) process.exitCode = m.exitCode;
           this.#end(t, m.outcome);
+        }
+        if (c.broken && !c.retiring) {
+          c.retiring = true;
+          c.terminate();
         }
         if (!c.retiring) this.#becomeIdle(c);
         return;
