@@ -27,7 +27,7 @@ app loads (monkeyPatch); --no-patch leaves some, or all, as Node has them.
 
 Options (before the app path):
   --no-patch[=mods]    do not patch these modules (comma-separated among
-                       child_process, fs, dns, process, timers; e.g.
+                       child_process, fs, dns, net, process, timers; e.g.
                        --no-patch=fs,dns); alone: patch nothing
   --min-carriers <n>   carriers kept warm (default: number of cores, at least 2)
   --max-carriers <n>   hard cap on carriers (default: sized from memory)

@@ -9,6 +9,7 @@ import { getHub } from '../hub-access.js';
 import { patchChildProcess } from './child-process.js';
 import { patchDns } from './dns.js';
 import { patchFs } from './fs.js';
+import { patchNet } from './net.js';
 import { patchProcess } from './process.js';
 import { warnLatePatch } from './late.js';
 
@@ -22,6 +23,8 @@ export interface PatchOptions {
   fs?: boolean;
   /** `process.chdir` and `process.cwd` work in green threads, per green thread. Default true. */
   process?: boolean;
+  /** Adds `net.listenSync` and `net.connectSync` (greenthread's blocking sockets) to node:net. Default true. */
+  net?: boolean;
   /**
    * Accepted for symmetry with gevent; nothing to replace. Node has no
    * blocking timer call: {@link sleep} is the green sleep, and a green
@@ -30,8 +33,8 @@ export interface PatchOptions {
   timers?: boolean;
 }
 
-type Flag = 'childProcess' | 'dns' | 'fs' | 'process';
-const FLAGS: readonly Flag[] = ['childProcess', 'dns', 'fs', 'process'];
+type Flag = 'childProcess' | 'dns' | 'fs' | 'process' | 'net';
+const FLAGS: readonly Flag[] = ['childProcess', 'dns', 'fs', 'process', 'net'];
 const KNOWN = new Set<string>([...FLAGS, 'timers']);
 
 /**
@@ -70,7 +73,7 @@ export function monkeyPatch(options: PatchOptions = {}): void {
 }
 
 /** Node module names as `--no-patch` takes them, and their options. */
-const MODULE_FLAGS: Record<string, Flag> = { child_process: 'childProcess', childProcess: 'childProcess', dns: 'dns', fs: 'fs', process: 'process' };
+const MODULE_FLAGS: Record<string, Flag> = { child_process: 'childProcess', childProcess: 'childProcess', dns: 'dns', fs: 'fs', process: 'process', net: 'net' };
 
 /**
  * @internal The options that patch every module except those named in `exclude`
@@ -83,7 +86,7 @@ export function patchesWithout(exclude: string | undefined): PatchOptions {
     if (name === 'all') return Object.fromEntries(FLAGS.map((f) => [f, false]));
     if (name === 'timers') continue;
     const flag = MODULE_FLAGS[name.replace(/^node:/, '')];
-    if (!flag) throw new GreenArgumentError(`--no-patch: unknown module '${name}'; known: child_process, dns, fs, process, timers`);
+    if (!flag) throw new GreenArgumentError(`--no-patch: unknown module '${name}'; known: child_process, dns, fs, net, process, timers`);
     options[flag] = false;
   }
   return options;
@@ -95,4 +98,5 @@ export function applyPatches(options: PatchOptions): void {
   if (options.dns) patchDns();
   if (options.fs) patchFs();
   if (options.process) patchProcess();
+  if (options.net) patchNet();
 }

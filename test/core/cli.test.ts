@@ -64,11 +64,11 @@ describe('greenthread run', () => {
   });
 
   it('makes modules green before the app loads, unless --no-patch', () => {
-    const all = { child_process: true, fs: true, process: true, dns: true };
+    const all = { child_process: true, fs: true, process: true, dns: true, net: true };
     expect(json(run([cli, 'run', fixture('app-patched.mjs')]).lines[0])).toEqual({ patched: true, out: 'ran', modules: all });
     expect(json(run([cli, 'run', '--no-patch=child_process', fixture('app-patched.mjs')]).lines[0])).toEqual({ patched: false, out: 'ran', modules: { ...all, child_process: false } });
     expect(json(run([cli, 'run', '--no-patch=fs,dns', fixture('app-patched.mjs')]).lines[0])).toEqual({ patched: true, out: 'ran', modules: { ...all, fs: false, dns: false } });
-    const none = { child_process: false, fs: false, process: false, dns: false };
+    const none = { child_process: false, fs: false, process: false, dns: false, net: false };
     expect(json(run([cli, 'run', '--no-patch', fixture('app-patched.mjs')]).lines[0])).toEqual({ patched: false, out: 'ran', modules: none });
     const bad = run([cli, 'run', '--no-patch=fsx', fixture('app-patched.mjs')]);
     expect(bad.stderr).toMatch(/--no-patch: unknown module 'fsx'/);
@@ -105,14 +105,14 @@ describe('node --import greenthread/register', () => {
   });
 
   it('patches too, unless GREENTHREAD_NO_PATCH says otherwise', () => {
-    const all = { child_process: true, fs: true, process: true, dns: true };
+    const all = { child_process: true, fs: true, process: true, dns: true, net: true };
     expect(json(run(['--import', 'greenthread/register', fixture('app-patched.mjs')]).lines[0])).toEqual({ patched: true, out: 'ran', modules: all });
     const r = spawnSync(process.execPath, ['--import', 'greenthread/register', fixture('app-patched.mjs')], {
       cwd: root,
       encoding: 'utf8',
       env: { ...process.env, GREENTHREAD_NO_PATCH: 'all' },
     });
-    expect(json(r.stdout.trim())).toEqual({ patched: false, out: 'ran', modules: { child_process: false, fs: false, process: false, dns: false } });
+    expect(json(r.stdout.trim())).toEqual({ patched: false, out: 'ran', modules: { child_process: false, fs: false, process: false, dns: false, net: false } });
   });
 
   it('runs a CommonJS entry once', () => {
