@@ -53,8 +53,8 @@ export interface Backend {
    * A reply holding hub objects arrives with its facades made.
    */
   request(op: number, num: number, value?: unknown): unknown;
-  /** Runs `fn` right before this green thread next parks, or when it ends (see net/socket.ts). */
-  beforeNextPark(fn: (() => void) | undefined): void;
+  /** Runs `fn` once right before this green thread next parks, or when it ends; `active` false takes it back (see net/socket.ts). */
+  beforeNextPark(fn: () => void, active: boolean): void;
 }
 
 const SLOT = Symbol.for('greenthread.backend');

@@ -40,22 +40,34 @@ let seq = 0;
  */
 export const armedTimeouts = new Map<number, () => unknown>();
 
-let beforePark: (() => void) | undefined;
+const beforeParkFns = new Set<() => void>();
+let beforePark = false;
 
 /**
  * Runs `fn` once, right before the next park of this green thread (whatever
- * it parks on), or when it ends: how bytes a green thread's sendall left in
- * its socket reach the hub before it waits on anything else.
+ * it parks on), or when it ends; `active` false takes it back. How bytes a
+ * green thread's sendall left in its socket reach the hub before it waits on
+ * anything else, and how a serveHttp handler gives back the requests it
+ * holds when it blocks.
  */
-export function beforeNextPark(fn: (() => void) | undefined): void {
-  beforePark = fn;
+export function beforeNextPark(fn: () => void, active: boolean): void {
+  if (active) beforeParkFns.add(fn);
+  else beforeParkFns.delete(fn);
+  beforePark = beforeParkFns.size > 0;
 }
 
-/** Runs what beforeNextPark registered, now (the green thread is ending). */
+/** Runs (and forgets) what beforeNextPark registered, now. */
 export function runBeforePark(): void {
-  const fn = beforePark;
-  beforePark = undefined;
-  fn?.();
+  const fns = [...beforeParkFns];
+  beforeParkFns.clear();
+  beforePark = false;
+  for (const fn of fns) fn();
+}
+
+/** Forgets what beforeNextPark registered, without running it (a new green thread starts). */
+export function clearBeforePark(): void {
+  beforeParkFns.clear();
+  beforePark = false;
 }
 
 /**
@@ -64,7 +76,7 @@ export function runBeforePark(): void {
  * Returns the reply, or throws the error (or GreenThreadExit) the hub sent.
  */
 export function park(op: number, num = 0, value?: unknown): unknown {
-  if (beforePark !== undefined) runBeforePark();
+  if (beforePark) runBeforePark();
   const i32 = channel.i32;
   channel.f64[F64_REQ] = num;
   if (value === undefined) i32[REQ_LEN] = LEN_NONE;

@@ -23,7 +23,7 @@ import { errorToWire, GreenThreadExit } from '../errors.js';
 import { materialize, materializeCached } from '../shipping/materialize.js';
 import type { Shipped } from '../shipping/types.js';
 import { carrier, mayRelease, notifyEnded } from './backend.js';
-import { armedTimeouts, beforeNextPark, channel, port, runBeforePark } from './channel.js';
+import { armedTimeouts, channel, clearBeforePark, port, runBeforePark } from './channel.js';
 import { httpLoop } from './http-loop.js';
 import { installStdio } from './stdio.js';
 import { applyPatches } from '../patches/monkey-patch.js';
@@ -128,7 +128,7 @@ function start(cmd: RunCommand): void {
   cwdState.dir = cmd.cwd;
   channel.i32[THREAD_ID] = cmd.id;
   // What a green thread left to flush never reaches the next one.
-  beforeNextPark(undefined);
+  clearBeforePark();
   // A serveHttp handler runs inside the request loop; its arguments are [server id, idle ms].
   const loop = cmd.loop === 'http' ? (handler: Function) => (sid: number) => httpLoop(handler, sid) : (f: Function) => f;
   const fn = materializeCached(cmd.key);

@@ -43,10 +43,12 @@ export const Op = {
   FETCH: 18,
   /** Start an HTTP server whose handler runs in green threads. Payload: an HttpServeRequest. Reply: its handle. */
   HTTP_SERVE: 19,
-  /** A handler green thread's loop: the previous response, if any; reply: the next request, or null to stop. F64 arg: server id. */
+  /** A handler green thread's loop: the responses to its previous batch, if any; reply: the next batch of requests, or null to stop. F64 arg: server id. */
   HTTP_NEXT: 20,
   /** A streamed response's head, chunk or end. Payload: an HttpWrite. */
   HTTP_WRITE: 21,
+  /** A handler green thread is about to block: the responses it made and the requests it gives back. F64 arg: server id. Payload: an HttpReturn. */
+  HTTP_RETURN: 22,
 } as const;
 
 export type OpCode = (typeof Op)[keyof typeof Op];

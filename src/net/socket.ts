@@ -69,7 +69,7 @@ function takeOut(s: GreenSocket): Buffer | undefined {
   st.out = [];
   st.outBytes = 0;
   unflushed.delete(s);
-  if (unflushed.size === 0) beforeParkHook(undefined);
+  if (unflushed.size === 0) carrierBackend()?.beforeNextPark(flushAll, false);
   return data;
 }
 const acceptTimeouts = new WeakMap<GreenServer, number | undefined>();
@@ -186,7 +186,7 @@ export class GreenSocket extends HubHandle {
       st.outBytes += b.length;
       if (!unflushed.has(this)) {
         unflushed.add(this);
-        beforeParkHook(flushAll);
+        carrierBackend()?.beforeNextPark(flushAll, true);
       }
       return;
     }
@@ -257,9 +257,6 @@ export class GreenServer extends HubHandle {
 registerKind('socket', (ref) => facadeOf(GreenSocket, ref));
 registerKind('server', (ref) => facadeOf(GreenServer, ref));
 
-function beforeParkHook(fn: (() => void) | undefined): void {
-  carrierBackend()?.beforeNextPark(fn);
-}
 
 /** Options of {@link listen}. */
 export interface ListenOptions {

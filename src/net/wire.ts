@@ -74,6 +74,12 @@ export interface HttpResponseWire {
   streamed?: boolean;
 }
 
+/** A handler green thread that blocked gives back the responses it made and the requests it has not started (by rid). */
+export interface HttpReturn {
+  responses: HttpResponseWire[];
+  rest: number[];
+}
+
 /** A streamed response's parts; `sid` is the server's id, `rid` the request's. */
 export type HttpWrite =
   | { sid: number; rid: number; kind: 'head'; status: number; headers: Record<string, string | string[] | number> }

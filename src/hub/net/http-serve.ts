@@ -1,12 +1,14 @@
 /**
  * serveHttp, hub side. node:http parses requests and holds every connection,
  * idle keep-alive ones included, so an idle client costs the hub a socket
- * and no green thread. A request whose body has arrived is handed to a
- * handler green thread waiting in HTTP_NEXT; each handler thread serves
- * requests one after another, and its next HTTP_NEXT carries the response
- * to the previous one: one round trip per request.
+ * and no green thread. Requests whose bodies have arrived are handed, in
+ * batches of up to BATCH_MAX, to handler green threads waiting in
+ * HTTP_NEXT; a handler's next HTTP_NEXT carries the responses to its last
+ * batch, so under load one round trip serves many requests. A handler that
+ * blocks mid-batch gives back what it has not started (HTTP_RETURN).
  *
- * Handler threads are started on demand up to `concurrency` and end after
+ * Handler threads are started on demand while fewer than the cores are
+ * computing (blocked ones do not count), up to `concurrency`, and end after
  * `idleMs` without a request. A handler that fails answers 500 (the green
  * thread prints the error and goes on); a handler thread that dies (its
  * carrier crashed) answers 500 for the request it held.
@@ -18,10 +20,11 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import os from 'node:os';
 import { serialize } from '../../channel/channel.js';
 import { Op } from '../../channel/ops.js';
 import { GreenArgumentError } from '../../errors.js';
-import type { HttpRequestWire, HttpResponseWire, HttpServeRequest, HttpWrite } from '../../net/wire.js';
+import type { HttpRequestWire, HttpResponseWire, HttpReturn, HttpServeRequest, HttpWrite } from '../../net/wire.js';
 import type { Hub } from '../hub.js';
 import { HubObject, type Resolver } from '../objects/base.js';
 import type { HubObjects } from '../objects/registry.js';
@@ -32,12 +35,20 @@ interface Pending {
   res: http.ServerResponse;
 }
 
+/** Requests handed to a handler green thread per round trip, at most. */
+const BATCH_MAX = 32;
+/** Handler green threads that may compute at once: more would only take turns on the cores. */
+const RUNNABLE = Math.max(1, os.availableParallelism());
+
 class HttpServeState extends HubObject {
   #queue: Pending[] = [];
+  /** Handler green threads waiting in HTTP_NEXT, most recent last. */
   #idle: HubRequest[] = [];
   #idleTimers = new Map<HubRequest, NodeJS.Timeout>();
-  #inflight = new Map<number, { res: http.ServerResponse; thread: number }>();
+  #inflight = new Map<number, { p: Pending; thread: number }>();
   #handlers = 0;
+  /** Handler green threads parked on something else (sleep, I/O) mid-request. */
+  #blocked = new Set<number>();
   #closed = false;
   #nextRid = 1;
 
@@ -83,28 +94,45 @@ class HttpServeState extends HubObject {
         remotePort: req.socket.remotePort,
       };
       this.#queue.push({ wire, res });
-      this.#dispatch();
+      this.#dispatchSoon();
+    });
+  }
+
+  #dispatchScheduled = false;
+
+  /**
+   * Dispatches once the hub has read everything this turn of its loop
+   * brought: the requests that arrived together go out as one batch, not
+   * one round trip each.
+   */
+  #dispatchSoon(): void {
+    if (this.#dispatchScheduled) return;
+    this.#dispatchScheduled = true;
+    setImmediate(() => {
+      this.#dispatchScheduled = false;
+      if (!this.#closed) this.#dispatch();
     });
   }
 
   #dispatch(): void {
+    // Idle handlers first, the most recent (its carrier is warmest), sharing what is queued.
     while (this.#queue.length > 0 && this.#idle.length > 0) {
-      // The most recently idle handler: its carrier is the warmest.
       const waiter = this.#idle[this.#idle.length - 1]!;
       this.#unidle(waiter);
-      this.#handTo(waiter, this.#queue.shift()!);
+      const share = Math.min(BATCH_MAX, Math.ceil(this.#queue.length / (this.#idle.length + 1)));
+      this.#handTo(waiter, this.#queue.splice(0, share));
     }
-    // Start handler threads for what is left, up to the limit.
-    let missing = Math.min(this.#queue.length, this.options.concurrency - this.#handlers);
-    while (missing-- > 0) this.#startHandler();
+    // Then new handlers, while fewer than the cores are computing: blocked ones do not count.
+    while (this.#queue.length > 0 && this.#handlers < this.options.concurrency && this.#handlers - this.#blocked.size < RUNNABLE) this.#startHandler();
   }
 
-  #handTo(waiter: HubRequest, p: Pending): void {
-    this.#inflight.set(p.wire.rid, { res: p.res, thread: waiter.thread.id });
-    if (!this.hub.reply(waiter, p.wire)) {
-      // That handler went away meanwhile: the request waits for the next one.
-      this.#inflight.delete(p.wire.rid);
-      this.#queue.unshift(p);
+  #handTo(waiter: HubRequest, batch: Pending[]): void {
+    const thread = waiter.thread.id;
+    for (const p of batch) this.#inflight.set(p.wire.rid, { p, thread });
+    if (!this.hub.reply(waiter, batch.map((p) => p.wire))) {
+      // That handler went away meanwhile: the requests wait for the next one.
+      for (const p of batch) this.#inflight.delete(p.wire.rid);
+      this.#queue.unshift(...batch);
     }
   }
 
@@ -113,23 +141,28 @@ class HttpServeState extends HubObject {
     const t = this.hub.spawn(this.options.shipped, serialize([this.id]), { loop: 'http' });
     t.endListeners.push(() => {
       this.#handlers--;
-      // A handler thread that died holding a request: answer it.
+      this.#blocked.delete(t.id);
+      // A handler thread that died holding requests: answer them.
       for (const [rid, f] of this.#inflight) {
         if (f.thread !== t.id) continue;
         this.#inflight.delete(rid);
-        if (!f.res.headersSent) f.res.writeHead(500, { 'content-type': 'text/plain' }).end('the handler green thread died\n');
-        else f.res.destroy();
+        const res = f.p.res;
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end('the handler green thread died\n');
+        else res.destroy();
       }
       if (!this.#closed) this.#dispatch();
     });
   }
 
-  /** HTTP_NEXT: write the previous response, then wait for a request. */
-  next(req: HubRequest, response: HttpResponseWire | undefined): void {
-    if (response) this.#respond(response);
+  /** HTTP_NEXT: write the previous responses, then wait for requests. */
+  next(req: HubRequest, responses: HttpResponseWire[] | undefined): void {
+    if (responses) for (const r of responses) this.#respond(r);
+    this.#blocked.delete(req.thread.id);
     if (this.#closed) return void this.hub.reply(req, null);
-    const p = this.#queue.shift();
-    if (p) return this.#handTo(req, p);
+    if (this.#queue.length > 0) {
+      this.#handTo(req, this.#queue.splice(0, Math.min(BATCH_MAX, this.#queue.length)));
+      return;
+    }
     this.#idle.push(req);
     this.#idleTimers.set(
       req,
@@ -139,6 +172,23 @@ class HttpServeState extends HubObject {
       }, this.options.idleMs),
     );
     req.cancel = () => this.#unidle(req);
+  }
+
+  /** HTTP_RETURN: a handler blocks; it gives back what it has not started. */
+  giveBack(req: HubRequest, back: HttpReturn): void {
+    for (const r of back.responses) this.#respond(r);
+    const returned: Pending[] = [];
+    for (const rid of back.rest) {
+      const f = this.#inflight.get(rid);
+      if (!f) continue;
+      this.#inflight.delete(rid);
+      returned.push(f.p);
+    }
+    // They were first in line: they stay first.
+    this.#queue.unshift(...returned);
+    this.#blocked.add(req.thread.id);
+    this.hub.reply(req);
+    if (!this.#closed) this.#dispatch();
   }
 
   #unidle(req: HubRequest): void {
@@ -153,13 +203,14 @@ class HttpServeState extends HubObject {
     if (!f) return;
     this.#inflight.delete(r.rid);
     if (r.streamed) return;
+    const res = f.p.res;
     try {
-      f.res.writeHead(r.status, r.headers);
-      f.res.end(r.body);
+      res.writeHead(r.status, r.headers);
+      res.end(r.body);
     } catch (err) {
       // Bad headers from the handler: the client gets a 500, the handler's green thread goes on.
-      if (!f.res.headersSent) f.res.writeHead(500, { 'content-type': 'text/plain' }).end(`invalid response: ${(err as Error).message}\n`);
-      else f.res.destroy();
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end(`invalid response: ${(err as Error).message}\n`);
+      else res.destroy();
     }
   }
 
@@ -167,7 +218,7 @@ class HttpServeState extends HubObject {
   write(req: HubRequest, w: HttpWrite): void {
     const f = this.#inflight.get(w.rid);
     if (!f) return void this.hub.fail(req, new GreenArgumentError('this response has already ended'));
-    const res = f.res;
+    const res = f.p.res;
     if (w.kind === 'head') {
       res.writeHead(w.status, w.headers);
       return void this.hub.reply(req);
@@ -257,7 +308,11 @@ export function registerHttpOps(hub: Hub, objects: HubObjects): void {
   });
 
   hub.registerOp(Op.HTTP_NEXT, (req) => {
-    stateOf(req.num).next(req, req.arg as HttpResponseWire | undefined);
+    stateOf(req.num).next(req, req.arg as HttpResponseWire[] | undefined);
+  });
+
+  hub.registerOp(Op.HTTP_RETURN, (req) => {
+    stateOf(req.num).giveBack(req, req.arg as HttpReturn);
   });
 
   hub.registerOp(Op.HTTP_WRITE, (req) => {
