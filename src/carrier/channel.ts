@@ -41,11 +41,23 @@ let seq = 0;
 export const armedTimeouts = new Map<number, () => unknown>();
 
 /**
+ * Called before every park. The fibers shim (src/fibers/) sets it while a
+ * fiber runs here: a fiber whose runner is blocked in `fiber.run()` must let
+ * that runner return before waiting on the hub, since the runner may be the
+ * hub itself (blocked, it could never answer). Unset, a park costs nothing more.
+ */
+let beforePark: (() => void) | undefined;
+export function setBeforePark(hook: (() => void) | undefined): void {
+  beforePark = hook;
+}
+
+/**
  * Parks the current green thread until the hub has served request `op`.
  * `num` travels in a Float64 slot; `value`, if any, is serialized.
  * Returns the reply, or throws the error (or GreenThreadExit) the hub sent.
  */
 export function park(op: number, num = 0, value?: unknown): unknown {
+  beforePark?.();
   const i32 = channel.i32;
   channel.f64[F64_REQ] = num;
   if (value === undefined) i32[REQ_LEN] = LEN_NONE;

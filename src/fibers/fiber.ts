@@ -1,0 +1,412 @@
+/**
+ * `Fiber`, node-fibers' API on green threads.
+ *
+ * A fiber is a green thread (on its own carrier) whose body is shipped like
+ * spawn's functions. node-fibers switched stacks inside one thread; here the
+ * fiber's stack stays on its carrier and control moves between two threads:
+ *
+ * - `run()` blocks the calling thread with Atomics.wait on the fiber's shared
+ *   buffer (../fibers/wire.ts) until the fiber yields, returns or throws, and
+ *   hands back what it did: the same control flow as a stack switch. It does
+ *   not go through the hub: on the main thread, run() blocks the hub's event
+ *   loop, which could not serve a request while it waits.
+ * - A fiber that waits on anything else (a hub request: sleep, a patched
+ *   execSync, a Future of a wrapped call, a carrier for a nested fiber) first
+ *   tells its runner so (src/carrier/channel.ts calls ./self.ts before every
+ *   park): run() returns undefined, as node-fibers' run() returned when the
+ *   fiber yielded to the event loop, and the hub's reply resumes the fiber
+ *   later without anyone calling run(). This is what keeps the main thread
+ *   from deadlocking: it only ever waits for a fiber that is computing.
+ * - Starting a fiber needs a carrier. On the hub, if none is idle, a new one
+ *   can only start while the event loop turns: run() returns undefined at
+ *   once and the fiber starts when its carrier is up (`Fiber.poolSize` keeps
+ *   carriers warm so that run() starts fibers synchronously).
+ * - Nested fibers work the same way between two carriers.
+ *
+ * What cannot carry over: a fiber does not share memory with the code that
+ * created it (values cross by structured clone), and a fiber's own event loop
+ * does not run while the fiber is suspended (so a callback on it cannot
+ * resume it; see the README's section on moving off node-fibers).
+ *
+ * Runs on every thread.
+ */
+import { randomUUID } from 'node:crypto';
+import type { BroadcastChannel } from 'node:worker_threads';
+import { carrierBackend } from '../backend.js';
+import { errorFromWire, errorToWire, GreenArgumentError, type WireError } from '../errors.js';
+import { GreenThread, shipFunction, spawn } from '../green-thread.js';
+import { getHub } from '../hub-access.js';
+import type { Shipped } from '../shipping/types.js';
+import { FiberError, fiberCodes, fibersError } from './errors.js';
+import { currentSelf, releaseRunner, yieldFrom } from './self.js';
+import {
+  CMD_RESET,
+  CMD_RUN,
+  CMD_THROW,
+  DONE,
+  EV_PARKED,
+  EV_RETURN,
+  EV_THROW,
+  EV_YIELD,
+  kindOf,
+  openChannel,
+  receiveLink,
+  RUNNING,
+  STATE,
+  TO_FIBER,
+  TO_RUNNER,
+  YIELDED,
+  type FiberLink,
+} from './wire.js';
+
+const ENTRY = new URL('./carrier/run-fiber.js', import.meta.url);
+/** How long run() waits for a started fiber's carrier to answer before giving up. */
+const START_TIMEOUT_MS = 60_000;
+/** After this long blocked in run(), one line on stderr says which fiber holds the thread. */
+const REPORT_MS = 10_000;
+
+/** One run of the fiber's body: a green thread and the buffer it shares with us. */
+interface Generation {
+  channel: BroadcastChannel;
+  link: FiberLink | undefined;
+  thread: GreenThread<unknown>;
+  /** The TO_RUNNER word last seen. */
+  seen: number;
+  /** How the body ended, once known here. */
+  outcome: { ok: true; value: unknown } | { ok: false; error: unknown } | undefined;
+  started: number;
+}
+
+let created = 0;
+const spin = new Int32Array(new SharedArrayBuffer(4));
+const NOT_SELF = Symbol('runner');
+let futureProto = () => false;
+/** @internal Lets future.ts say whether Function.prototype.future is on, without a cycle. */
+export function setFutureProtoProbe(probe: () => boolean): void {
+  futureProto = probe;
+}
+
+// A suspended fiber nobody can resume any more is unwound, as node-fibers
+// does: its carrier is freed and its finally blocks run.
+const orphans = new FinalizationRegistry<Generation>((gen) => {
+  const link = gen.link;
+  if (gen.outcome || !link) return;
+  if (Atomics.compareExchange(link.i32, STATE, YIELDED, RUNNING) === YIELDED) {
+    link.write(undefined);
+    link.signal(TO_FIBER, CMD_RESET);
+  }
+});
+
+class FiberImpl {
+  readonly #shipped: Shipped | undefined;
+  readonly #self: boolean;
+  #gen: Generation | undefined;
+  /** A task's arguments (fn.future()(a, b)): the body is called with them spread. */
+  #spread: unknown[] | undefined;
+
+  constructor(fn: unknown, self: typeof NOT_SELF | 'self' = NOT_SELF) {
+    this.#self = self === 'self';
+    if (this.#self) return;
+    if (typeof fn !== 'function') throw fibersError('Fiber expects a function', fiberCodes.badArg, TypeError);
+    this.#shipped = shipFunction(fn);
+  }
+
+  /** @internal */
+  static task(fn: Function, args: unknown[]): FiberImpl {
+    const f = new FiberImpl(fn);
+    f.#spread = args;
+    return f;
+  }
+
+  /**
+   * Starts the fiber, or resumes it where it yielded with `value` as what
+   * `Fiber.yield()` returns. Returns what the fiber yields next, or returns;
+   * throws what it throws. Returns undefined when the fiber waits on I/O
+   * (the hub resumes it when the I/O is done) or waits for a carrier.
+   * A fiber that has returned starts over.
+   */
+  run(...args: unknown[]): unknown {
+    if (args.length > 1) throw fibersError('run() excepts 1 or no arguments', fiberCodes.badArg, TypeError);
+    if (this.#self) throw fibersError('This Fiber is already running', fiberCodes.running);
+    const gen = this.#gen;
+    if (!gen || this.#ended(gen)) return this.#start(args);
+    const link = this.#link(gen);
+    if (!link) throw fibersError('This Fiber is already running', fiberCodes.running);
+    return this.#command(gen, link, CMD_RUN, args[0]);
+  }
+
+  /**
+   * Throws `error` into the fiber at its `Fiber.yield()`; returns what it
+   * yields or returns next, like run().
+   */
+  throwInto(...args: unknown[]): unknown {
+    if (args.length > 1) throw fibersError('throwInto() expects 1 or no arguments', fiberCodes.badArg, TypeError);
+    const link = this.#yieldingLink();
+    return this.#command(this.#gen!, link, CMD_THROW, errorToWire(args[0]));
+  }
+
+  /**
+   * Unwinds a suspended fiber: its `Fiber.yield()` throws, its finally
+   * blocks run. Returns what the body then returns (undefined if the unwind
+   * reached the top). A fiber that never started is left as it is.
+   */
+  reset(...args: unknown[]): unknown {
+    if (args.length) throw fibersError('reset() expects no arguments', fiberCodes.badArg, TypeError);
+    if (!this.#self && (!this.#gen || this.#ended(this.#gen))) return undefined;
+    const link = this.#yieldingLink();
+    return this.#command(this.#gen!, link, CMD_RESET, undefined);
+  }
+
+  /** True from the first run() until the body returns or throws. */
+  get started(): boolean {
+    if (this.#self) return true;
+    return !!this.#gen && !this.#ended(this.#gen);
+  }
+
+  /** @internal The green thread of the current run, for futures. */
+  thread(): GreenThread<unknown> | undefined {
+    return this.#gen?.thread;
+  }
+
+  /**
+   * @internal Waits, without holding a runner, until the body has ended;
+   * returns how. For a future that waits on a task's fiber inside another fiber.
+   */
+  waitEnd(): { ok: true; value: unknown } | { ok: false; error: unknown } {
+    const gen = this.#gen!;
+    if (gen.outcome) return gen.outcome;
+    releaseRunner();
+    const link = this.#link(gen, true)!;
+    const i32 = link.i32;
+    for (;;) {
+      const state = Atomics.load(i32, STATE);
+      if (state === DONE) break;
+      if (state === YIELDED) {
+        throw new FiberError('the fiber of this future yielded, and nothing can resume it while its future is waited on', fiberCodes.stuck);
+      }
+      const w = Atomics.load(i32, TO_RUNNER);
+      if (Atomics.load(i32, STATE) === RUNNING) Atomics.wait(i32, TO_RUNNER, w, REPORT_MS);
+    }
+    this.#ended(gen);
+    return gen.outcome!;
+  }
+
+  #yieldingLink(): FiberLink {
+    const gen = this.#gen;
+    const link = !this.#self && gen && !this.#ended(gen) ? this.#link(gen) : undefined;
+    if (!link || Atomics.load(link.i32, STATE) !== YIELDED) throw fibersError('This Fiber is not yielding', fiberCodes.notYielding);
+    return link;
+  }
+
+  /** Whether the body has ended; reads its outcome the first time it is seen. */
+  #ended(gen: Generation): boolean {
+    if (gen.outcome) return true;
+    const link = gen.link ?? this.#link(gen, false);
+    if (!link || Atomics.load(link.i32, STATE) !== DONE) return false;
+    // Ended while nobody waited: its last word tells how.
+    const w = Atomics.load(link.i32, TO_RUNNER);
+    gen.seen = w;
+    this.#outcome(gen, link, kindOf(w));
+    return true;
+  }
+
+  #outcome(gen: Generation, link: FiberLink, kind: number): void {
+    const v = link.read();
+    gen.outcome = kind === EV_RETURN ? { ok: true, value: v } : { ok: false, error: errorFromWire(v as WireError, new Error().stack) };
+    gen.channel.close();
+  }
+
+  #start(args: unknown[]): unknown {
+    const name = `greenthread-fiber-${randomUUID()}`;
+    const channel = openChannel(name);
+    const spread = this.#spread;
+    const start = {
+      shipped: this.#shipped!,
+      channel: name,
+      hasValue: spread !== undefined || args.length > 0,
+      value: spread ?? args[0],
+      spread: spread !== undefined,
+      futureProto: futureProto(),
+    };
+    let thread: GreenThread<unknown>;
+    try {
+      thread = spawn(ENTRY, start) as GreenThread<unknown>;
+    } catch (err) {
+      channel.close();
+      throw err;
+    }
+    created++;
+    const gen: Generation = { channel, link: undefined, thread, seen: 0, outcome: undefined, started: performance.now() };
+    this.#gen = gen;
+    orphans.register(this, gen);
+    const link = this.#link(gen);
+    // Waiting for a carrier to start is waiting on I/O: the fiber starts when one is up.
+    if (!link) return undefined;
+    return this.#await(gen, link);
+  }
+
+  /**
+   * The fiber's buffer, waiting for it to arrive from its carrier if the
+   * fiber is running there. Undefined on the hub while the fiber still waits
+   * for a carrier (only the hub's event loop can start one), or if `wait` is false.
+   */
+  #link(gen: Generation, wait = true): FiberLink | undefined {
+    if (gen.link) return gen.link;
+    let link = receiveLink(gen.channel);
+    if (!link && wait && !carrierBackend() && getHub().threads.get(gen.thread.id)?.state === 'queued') return undefined;
+    const deadline = performance.now() + START_TIMEOUT_MS;
+    while (!link && wait) {
+      if (performance.now() > deadline) {
+        throw new FiberError(`the fiber's carrier did not answer within ${START_TIMEOUT_MS / 1000} s of its start`, fiberCodes.start);
+      }
+      Atomics.wait(spin, 0, 0, 0.5);
+      link = receiveLink(gen.channel);
+    }
+    if (link) gen.link = link;
+    return link;
+  }
+
+  #command(gen: Generation, link: FiberLink, cmd: number, value: unknown): unknown {
+    if (Atomics.compareExchange(link.i32, STATE, YIELDED, RUNNING) !== YIELDED) {
+      throw cmd === CMD_RUN
+        ? fibersError('This Fiber is already running', fiberCodes.running)
+        : fibersError('This Fiber is not yielding', fiberCodes.notYielding);
+    }
+    gen.seen = Atomics.load(link.i32, TO_RUNNER);
+    link.write(value);
+    link.signal(TO_FIBER, cmd);
+    return this.#await(gen, link);
+  }
+
+  /** Blocks until the fiber's next event and gives run() its meaning. */
+  #await(gen: Generation, link: FiberLink): unknown {
+    const i32 = link.i32;
+    let w: number;
+    let reported = false;
+    for (;;) {
+      w = Atomics.load(i32, TO_RUNNER);
+      if (w !== gen.seen) break;
+      if (Atomics.wait(i32, TO_RUNNER, w, REPORT_MS) === 'timed-out' && !reported) {
+        reported = true;
+        process.stderr.write(
+          `greenthread: fiber.run() has been blocked ${REPORT_MS / 1000} s by fiber ${gen.thread.id}, which computes without yielding; ` +
+            `its runner's thread (${carrierBackend() ? 'a carrier' : 'the hub: no I/O is served meanwhile'}) waits for it\n`,
+        );
+      }
+    }
+    gen.seen = w;
+    switch (kindOf(w)) {
+      case EV_YIELD:
+        return link.read();
+      case EV_PARKED:
+        return undefined;
+      case EV_RETURN:
+      case EV_THROW: {
+        this.#outcome(gen, link, kindOf(w));
+        const o = gen.outcome!;
+        if (o.ok) return o.value;
+        throw o.error;
+      }
+    }
+    throw new Error(`fiber event ${kindOf(w)} is unknown; this is a bug in greenthread`);
+  }
+}
+
+/** A node-fibers fiber: see {@link Fiber}. */
+export interface Fiber {
+  run(value?: unknown): unknown;
+  throwInto(error?: unknown): unknown;
+  reset(): unknown;
+  readonly started: boolean;
+}
+
+/** The `Fiber` function: callable with or without `new`. */
+export interface FiberConstructor {
+  (fn: (value?: any) => unknown): Fiber;
+  new (fn: (value?: any) => unknown): Fiber;
+  readonly prototype: Fiber;
+  /**
+   * Suspends the running fiber: its runner's run() returns `value`; the next
+   * run(x) makes yield return x. Outside a fiber it throws.
+   */
+  yield(value?: unknown): unknown;
+  /** The fiber this code runs in, undefined outside one. */
+  readonly current: Fiber | undefined;
+  /**
+   * Carriers kept warm (the hub's `minCarriers`): node-fibers' coroutine
+   * pool size. A fiber started on a warm carrier starts synchronously.
+   */
+  poolSize: number;
+  /** Fibers this process's fibers module has started. */
+  readonly fibersCreated: number;
+}
+
+/**
+ * node-fibers' `Fiber`, backed by green threads. `Fiber(fn)` (with or
+ * without `new`) ships `fn` as spawn does: a function that closes over
+ * mutable outer state is refused here, with a GreenClosureError naming it.
+ *
+ * @example
+ * ```js
+ * const Fiber = require('greenthread/fibers')
+ * const fib = Fiber(() => {
+ *   let [a, b] = [0, 1]
+ *   for (;;) { Fiber.yield(a); [a, b] = [b, a + b] }
+ * })
+ * console.log(fib.run(), fib.run(), fib.run(), fib.run()) // 0 1 1 2
+ * fib.reset()
+ * ```
+ */
+export const Fiber = function Fiber(fn: (value?: unknown) => unknown): Fiber {
+  const f = new FiberImpl(fn);
+  return f as unknown as Fiber;
+} as unknown as FiberConstructor;
+
+Object.defineProperty(Fiber, 'prototype', { value: FiberImpl.prototype });
+Object.defineProperty(FiberImpl.prototype, 'constructor', { value: Fiber, writable: true, configurable: true });
+
+Object.defineProperties(Fiber, {
+  yield: {
+    value: function fiberYield(...args: unknown[]): unknown {
+      if (args.length > 1) throw fibersError('yield() expects 1 or no arguments', fiberCodes.badArg, TypeError);
+      const self = currentSelf();
+      if (!self) throw fibersError('yield() called with no fiber running', fiberCodes.noFiber);
+      return yieldFrom(self, args[0]);
+    },
+    writable: true,
+    configurable: true,
+  },
+  current: {
+    get: () => currentSelf()?.fiber,
+    configurable: true,
+  },
+  poolSize: {
+    get: () => (carrierBackend() ? undefined : getHub().options.minCarriers),
+    set: (n: unknown) => {
+      if (carrierBackend()) throw new GreenArgumentError('Fiber.poolSize sets the hub\'s carrier pool: set it on the main thread, not in a fiber');
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
+        throw new GreenArgumentError(`Fiber.poolSize must be a non-negative integer, got ${String(n)}`);
+      }
+      const hub = getHub();
+      hub.configure({ minCarriers: n, maxCarriers: Math.max(n, hub.options.maxCarriers) });
+    },
+    configurable: true,
+  },
+  fibersCreated: { get: () => created, configurable: true },
+});
+
+/** @internal The Fiber object a fiber's body sees as `Fiber.current`. */
+export function selfFiber(): Fiber {
+  return new FiberImpl(undefined, 'self') as unknown as Fiber;
+}
+
+/** @internal A fiber whose body is called with `args` spread. */
+export function taskFiber(fn: Function, args: unknown[]): FiberImpl {
+  return FiberImpl.task(fn, args);
+}
+
+/** @internal For futures: the implementation behind a Fiber object. */
+export function fiberImpl(f: Fiber): FiberImpl {
+  return f as unknown as FiberImpl;
+}
+export type { FiberImpl };
