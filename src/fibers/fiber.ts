@@ -31,7 +31,6 @@
  * Runs on every thread.
  */
 import { randomUUID } from 'node:crypto';
-import type { BroadcastChannel } from 'node:worker_threads';
 import { carrierBackend } from '../backend.js';
 import { errorFromWire, errorToWire, GreenArgumentError, type WireError } from '../errors.js';
 import { GreenThread, shipFunction, spawn } from '../green-thread.js';
@@ -39,15 +38,18 @@ import { getHub } from '../hub-access.js';
 import type { Shipped } from '../shipping/types.js';
 import { FiberError, fiberCodes, fibersError } from './errors.js';
 import { currentSelf, releaseRunner, yieldFrom } from './self.js';
+import { creditOutgoing, reviveIncoming } from './handles.js';
 import {
   CMD_RESET,
   CMD_RUN,
+  CMD_START,
   CMD_THROW,
   DONE,
   EV_PARKED,
   EV_RETURN,
   EV_THROW,
   EV_YIELD,
+  EXITED,
   kindOf,
   openChannel,
   receiveLink,
@@ -57,6 +59,7 @@ import {
   TO_RUNNER,
   YIELDED,
   type FiberLink,
+  type Mailbox,
 } from './wire.js';
 
 const ENTRY = new URL('./carrier/run-fiber.js', import.meta.url);
@@ -65,17 +68,40 @@ const START_TIMEOUT_MS = 60_000;
 /** After this long blocked in run(), one line on stderr says which fiber holds the thread. */
 const REPORT_MS = 10_000;
 
-/** One run of the fiber's body: a green thread and the buffer it shares with us. */
-interface Generation {
-  channel: BroadcastChannel;
+/** What a host needs to run one fiber body. */
+export interface FiberJob {
+  shipped: Shipped;
+  /** `run()` had an argument (the body is called with it, else with none). */
+  hasValue: boolean;
+  value: unknown;
+  /** `value` is an array of arguments to spread (a task of fn.future()). */
+  spread: boolean;
+  /** Function.prototype.future was enabled where the fiber was created. */
+  futureProto: boolean;
+  /** The runner is the hub (hub objects in values are counted, see ./handles.ts). */
+  runnerIsHub: boolean;
+}
+
+/** A green thread that runs fiber bodies (./carrier/run-fiber.ts), and our end of its link. */
+interface Host {
+  channel: Mailbox;
   link: FiberLink | undefined;
   thread: GreenThread<unknown>;
+  /** The run of a fiber it holds or held last. */
+  gen: Generation | undefined;
+}
+
+/** One run of a fiber's body, on a host. */
+interface Generation {
+  host: Host;
   /** The TO_RUNNER word last seen. */
   seen: number;
   /** How the body ended, once known here. */
   outcome: { ok: true; value: unknown } | { ok: false; error: unknown } | undefined;
-  started: number;
 }
+
+/** Hosts this thread started: a fiber starts on one whose last body is DONE. */
+const hosts: Host[] = [];
 
 let created = 0;
 const spin = new Int32Array(new SharedArrayBuffer(4));
@@ -89,13 +115,58 @@ export function setFutureProtoProbe(probe: () => boolean): void {
 // A suspended fiber nobody can resume any more is unwound, as node-fibers
 // does: its carrier is freed and its finally blocks run.
 const orphans = new FinalizationRegistry<Generation>((gen) => {
-  const link = gen.link;
-  if (gen.outcome || !link) return;
+  const link = gen.host.link;
+  if (gen.outcome || !link || gen.host.gen !== gen) return;
   if (Atomics.compareExchange(link.i32, STATE, YIELDED, RUNNING) === YIELDED) {
     link.write(undefined);
     link.signal(TO_FIBER, CMD_RESET);
   }
 });
+
+/** Whether a run has ended; reads its outcome the first time that is seen. */
+function ended(gen: Generation): boolean {
+  if (gen.outcome) return true;
+  const host = gen.host;
+  if (host.gen !== gen) return true; // its host went on to another body after reading it
+  const link = host.link ?? receiveHostLink(host);
+  if (!link || Atomics.load(link.i32, STATE) < DONE) return false;
+  // Ended while nobody waited: its last word tells how.
+  const w = Atomics.load(link.i32, TO_RUNNER);
+  gen.seen = w;
+  readOutcome(gen, link, kindOf(w));
+  return true;
+}
+
+function readOutcome(gen: Generation, link: FiberLink, kind: number): void {
+  const v = link.read();
+  gen.outcome =
+    kind === EV_RETURN ? { ok: true, value: reviveIncoming(v, false) } : { ok: false, error: errorFromWire(v as WireError, new Error().stack) };
+}
+
+function receiveHostLink(host: Host): FiberLink | undefined {
+  if (!host.link) host.link = receiveLink(host.channel);
+  return host.link;
+}
+
+/** An idle host of this thread, taken for a new body (its state flipped from DONE to RUNNING). */
+function takeIdleHost(): Host | undefined {
+  for (let i = 0; i < hosts.length; i++) {
+    const host = hosts[i]!;
+    const link = receiveHostLink(host);
+    if (!link) continue;
+    const state = Atomics.load(link.i32, STATE);
+    if (state === EXITED) {
+      hosts.splice(i--, 1);
+      host.channel.close();
+      continue;
+    }
+    if (state !== DONE) continue;
+    // Keep what the last body left before the next one overwrites it.
+    if (host.gen) ended(host.gen);
+    if (Atomics.compareExchange(link.i32, STATE, DONE, RUNNING) === DONE) return host;
+  }
+  return undefined;
+}
 
 class FiberImpl {
   readonly #shipped: Shipped | undefined;
@@ -129,7 +200,7 @@ class FiberImpl {
     if (args.length > 1) throw fibersError('run() excepts 1 or no arguments', fiberCodes.badArg, TypeError);
     if (this.#self) throw fibersError('This Fiber is already running', fiberCodes.running);
     const gen = this.#gen;
-    if (!gen || this.#ended(gen)) return this.#start(args);
+    if (!gen || ended(gen)) return this.#start(args);
     const link = this.#link(gen);
     if (!link) throw fibersError('This Fiber is already running', fiberCodes.running);
     return this.#command(gen, link, CMD_RUN, args[0]);
@@ -152,7 +223,7 @@ class FiberImpl {
    */
   reset(...args: unknown[]): unknown {
     if (args.length) throw fibersError('reset() expects no arguments', fiberCodes.badArg, TypeError);
-    if (!this.#self && (!this.#gen || this.#ended(this.#gen))) return undefined;
+    if (!this.#self && (!this.#gen || ended(this.#gen))) return undefined;
     const link = this.#yieldingLink();
     return this.#command(this.#gen!, link, CMD_RESET, undefined);
   }
@@ -160,12 +231,12 @@ class FiberImpl {
   /** True from the first run() until the body returns or throws. */
   get started(): boolean {
     if (this.#self) return true;
-    return !!this.#gen && !this.#ended(this.#gen);
+    return !!this.#gen && !ended(this.#gen);
   }
 
-  /** @internal The green thread of the current run, for futures. */
-  thread(): GreenThread<unknown> | undefined {
-    return this.#gen?.thread;
+  /** @internal Whether run() has ever been called. */
+  everRun(): boolean {
+    return this.#gen !== undefined;
   }
 
   /**
@@ -174,69 +245,83 @@ class FiberImpl {
    */
   waitEnd(): { ok: true; value: unknown } | { ok: false; error: unknown } {
     const gen = this.#gen!;
-    if (gen.outcome) return gen.outcome;
+    if (ended(gen)) return gen.outcome!;
     releaseRunner();
     const link = this.#link(gen, true)!;
     const i32 = link.i32;
-    for (;;) {
-      const state = Atomics.load(i32, STATE);
-      if (state === DONE) break;
-      if (state === YIELDED) {
+    while (!ended(gen)) {
+      if (Atomics.load(i32, STATE) === YIELDED) {
         throw new FiberError('the fiber of this future yielded, and nothing can resume it while its future is waited on', fiberCodes.stuck);
       }
       const w = Atomics.load(i32, TO_RUNNER);
       if (Atomics.load(i32, STATE) === RUNNING) Atomics.wait(i32, TO_RUNNER, w, REPORT_MS);
     }
-    this.#ended(gen);
+    return gen.outcome!;
+  }
+
+  /**
+   * @internal Resolves when the body has ended, without blocking this thread
+   * (Atomics.waitAsync): for futures of tasks started outside any fiber.
+   */
+  async endedAsync(): Promise<{ ok: true; value: unknown } | { ok: false; error: unknown }> {
+    const gen = this.#gen!;
+    while (!ended(gen)) {
+      const link = gen.host.link;
+      if (!link) {
+        await new Promise((r) => setTimeout(r, 1));
+        continue;
+      }
+      const r = Atomics.waitAsync(link.i32, TO_RUNNER, Atomics.load(link.i32, TO_RUNNER), REPORT_MS);
+      if (ended(gen)) break;
+      if (r.async) await r.value;
+    }
     return gen.outcome!;
   }
 
   #yieldingLink(): FiberLink {
     const gen = this.#gen;
-    const link = !this.#self && gen && !this.#ended(gen) ? this.#link(gen) : undefined;
+    const link = !this.#self && gen && !ended(gen) ? this.#link(gen) : undefined;
     if (!link || Atomics.load(link.i32, STATE) !== YIELDED) throw fibersError('This Fiber is not yielding', fiberCodes.notYielding);
     return link;
   }
 
-  /** Whether the body has ended; reads its outcome the first time it is seen. */
-  #ended(gen: Generation): boolean {
-    if (gen.outcome) return true;
-    const link = gen.link ?? this.#link(gen, false);
-    if (!link || Atomics.load(link.i32, STATE) !== DONE) return false;
-    // Ended while nobody waited: its last word tells how.
-    const w = Atomics.load(link.i32, TO_RUNNER);
-    gen.seen = w;
-    this.#outcome(gen, link, kindOf(w));
-    return true;
-  }
-
-  #outcome(gen: Generation, link: FiberLink, kind: number): void {
-    const v = link.read();
-    gen.outcome = kind === EV_RETURN ? { ok: true, value: v } : { ok: false, error: errorFromWire(v as WireError, new Error().stack) };
-    gen.channel.close();
-  }
-
   #start(args: unknown[]): unknown {
-    const name = `greenthread-fiber-${randomUUID()}`;
-    const channel = openChannel(name);
     const spread = this.#spread;
-    const start = {
+    const job: FiberJob = {
       shipped: this.#shipped!,
-      channel: name,
       hasValue: spread !== undefined || args.length > 0,
       value: spread ?? args[0],
       spread: spread !== undefined,
       futureProto: futureProto(),
+      runnerIsHub: !carrierBackend(),
     };
+    created++;
+    const idle = takeIdleHost();
+    if (idle) {
+      const link = idle.link!;
+      const gen: Generation = { host: idle, seen: Atomics.load(link.i32, TO_RUNNER), outcome: undefined };
+      idle.gen = gen;
+      this.#gen = gen;
+      orphans.register(this, gen);
+      creditOutgoing(job.value, idle.thread.id);
+      link.write(job);
+      link.signal(TO_FIBER, CMD_START);
+      return this.#await(gen, link);
+    }
+    const name = `greenthread-fiber-${randomUUID()}`;
+    const channel = openChannel(name);
     let thread: GreenThread<unknown>;
     try {
-      thread = spawn(ENTRY, start) as GreenThread<unknown>;
+      // Through spawn's arguments, hub objects in the first value are counted by spawn.
+      thread = spawn(ENTRY, { channel: name, job }) as GreenThread<unknown>;
     } catch (err) {
       channel.close();
       throw err;
     }
-    created++;
-    const gen: Generation = { channel, link: undefined, thread, seen: 0, outcome: undefined, started: performance.now() };
+    const host: Host = { channel, link: undefined, thread, gen: undefined };
+    const gen: Generation = { host, seen: 0, outcome: undefined };
+    host.gen = gen;
+    hosts.push(host);
     this.#gen = gen;
     orphans.register(this, gen);
     const link = this.#link(gen);
@@ -246,23 +331,23 @@ class FiberImpl {
   }
 
   /**
-   * The fiber's buffer, waiting for it to arrive from its carrier if the
-   * fiber is running there. Undefined on the hub while the fiber still waits
-   * for a carrier (only the hub's event loop can start one), or if `wait` is false.
+   * The host's buffer, waiting for it to arrive from its carrier if the
+   * host is running there. Undefined on the hub while the host still waits
+   * for a carrier (only the hub's event loop can start one).
    */
   #link(gen: Generation, wait = true): FiberLink | undefined {
-    if (gen.link) return gen.link;
-    let link = receiveLink(gen.channel);
-    if (!link && wait && !carrierBackend() && getHub().threads.get(gen.thread.id)?.state === 'queued') return undefined;
+    const host = gen.host;
+    let link = receiveHostLink(host);
+    if (link || !wait) return link;
+    if (!carrierBackend() && getHub().threads.get(host.thread.id)?.state === 'queued') return undefined;
     const deadline = performance.now() + START_TIMEOUT_MS;
-    while (!link && wait) {
+    while (!link) {
       if (performance.now() > deadline) {
         throw new FiberError(`the fiber's carrier did not answer within ${START_TIMEOUT_MS / 1000} s of its start`, fiberCodes.start);
       }
       Atomics.wait(spin, 0, 0, 0.5);
-      link = receiveLink(gen.channel);
+      link = receiveHostLink(host);
     }
-    if (link) gen.link = link;
     return link;
   }
 
@@ -273,6 +358,7 @@ class FiberImpl {
         : fibersError('This Fiber is not yielding', fiberCodes.notYielding);
     }
     gen.seen = Atomics.load(link.i32, TO_RUNNER);
+    if (cmd === CMD_RUN) creditOutgoing(value, gen.host.thread.id);
     link.write(value);
     link.signal(TO_FIBER, cmd);
     return this.#await(gen, link);
@@ -289,7 +375,7 @@ class FiberImpl {
       if (Atomics.wait(i32, TO_RUNNER, w, REPORT_MS) === 'timed-out' && !reported) {
         reported = true;
         process.stderr.write(
-          `greenthread: fiber.run() has been blocked ${REPORT_MS / 1000} s by fiber ${gen.thread.id}, which computes without yielding; ` +
+          `greenthread: fiber.run() has been blocked ${REPORT_MS / 1000} s by a fiber (green thread ${gen.host.thread.id}) that computes without yielding; ` +
             `its runner's thread (${carrierBackend() ? 'a carrier' : 'the hub: no I/O is served meanwhile'}) waits for it\n`,
         );
       }
@@ -297,12 +383,12 @@ class FiberImpl {
     gen.seen = w;
     switch (kindOf(w)) {
       case EV_YIELD:
-        return link.read();
+        return reviveIncoming(link.read(), false);
       case EV_PARKED:
         return undefined;
       case EV_RETURN:
       case EV_THROW: {
-        this.#outcome(gen, link, kindOf(w));
+        readOutcome(gen, link, kindOf(w));
         const o = gen.outcome!;
         if (o.ok) return o.value;
         throw o.error;
@@ -339,6 +425,8 @@ export interface FiberConstructor {
   poolSize: number;
   /** Fibers this process's fibers module has started. */
   readonly fibersCreated: number;
+  /** Itself, for `const { Fiber } = require(...)`. */
+  readonly Fiber: FiberConstructor;
 }
 
 /**
@@ -393,6 +481,8 @@ Object.defineProperties(Fiber, {
     configurable: true,
   },
   fibersCreated: { get: () => created, configurable: true },
+  // `const { Fiber } = require('greenthread/fibers')` as well as `const Fiber = require(...)`.
+  Fiber: { value: Fiber, configurable: true },
 });
 
 /** @internal The Fiber object a fiber's body sees as `Fiber.current`. */

@@ -12,5 +12,8 @@
  */
 import { Future } from './future.js';
 
+// `const { Future } = require('greenthread/future')` as well as `const Future = require(...)`.
+Object.defineProperty(Future, 'Future', { value: Future, configurable: true });
+
 export { Future, Future as 'module.exports' };
 export default Future;

@@ -330,7 +330,7 @@ function settleInFiber(pending: Future[]): void {
   const tasks = pending.filter((f) => Future._task(f) && !f.isResolved());
   for (const f of tasks) {
     const fiber = Future._task(f)!;
-    if (!fiber.started && !fiber.thread()) runTask(fiber);
+    if (!fiber.everRun()) runTask(fiber);
   }
   for (const f of tasks) settleWith(f, Future._task(f)!.waitEnd(), false);
   const local = pending.find((f) => !f.isResolved());
@@ -362,10 +362,7 @@ function startTask<R>(fn: Function, args: unknown[] | undefined): Future<R> {
   process.nextTick(() => {
     runTask(fiber);
     if (f.isResolved()) return;
-    void fiber.thread()!.result.then((o) => {
-      const outcome = o as { ok: true; value: unknown } | { ok: false; error: WireError };
-      settleWith(f as Future, outcome, true);
-    });
+    void fiber.endedAsync().then((outcome) => settleWith(f as Future, outcome, false));
   });
   return f;
 }

@@ -11,6 +11,7 @@
  */
 import { errorFromWire, type WireError } from '../errors.js';
 import { fiberCodes, fibersError } from './errors.js';
+import { reviveIncoming } from './handles.js';
 import {
   CMD_RESET,
   CMD_RUN,
@@ -38,6 +39,8 @@ export interface FiberSelf {
   zombie: Error | undefined;
   /** The TO_FIBER word last consumed. */
   seenCmd: number;
+  /** The runner is the hub: hub objects in its values can be counted (./handles.ts). */
+  runnerIsHub: boolean;
 }
 
 const SLOT = Symbol.for('greenthread.fibers.self');
@@ -87,7 +90,7 @@ export function yieldFrom(self: FiberSelf, value: unknown): unknown {
   self.runnerWaiting = true;
   const cmd = kindOf(self.seenCmd);
   const arg = link.read();
-  if (cmd === CMD_RUN) return arg;
+  if (cmd === CMD_RUN) return reviveIncoming(arg, self.runnerIsHub);
   if (cmd === CMD_THROW) throw errorFromWire(arg as WireError);
   if (cmd === CMD_RESET) {
     self.zombie = fibersError('This Fiber is a zombie', fiberCodes.zombie);

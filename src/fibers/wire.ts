@@ -17,8 +17,14 @@
  * - TO_FIBER, written by the runner: run with a value, throw into, reset.
  *
  * STATE says who may write the payload: the fiber while RUNNING, the runner
- * while YIELDED. The runner flips YIELDED to RUNNING with a compare-exchange,
- * so two runners can never resume the same fiber.
+ * while YIELDED or DONE. The runner flips YIELDED (or DONE, to start the next
+ * body on the same host) to RUNNING with a compare-exchange, so two runners
+ * can never resume the same fiber, and a host that is leaving (DONE to
+ * EXITED) is never given a fiber.
+ *
+ * A host is the green thread behind a link: it runs one fiber body after
+ * another, as node-fibers' pool reused coroutines, so a fiber started on an
+ * idle host starts without the hub.
  *
  * The buffer is created by the fiber's side and handed over on a
  * BroadcastChannel with a name unique to the fiber (a MessagePort cannot be
@@ -29,8 +35,9 @@
  * Runs on every thread.
  */
 import { BroadcastChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { ChannelView } from '../channel/channel.js';
-import { CHANNEL_BYTES } from '../channel/layout.js';
+import { ChannelView, deserialize } from '../channel/channel.js';
+import { CHANNEL_BYTES, LEN_PORT } from '../channel/layout.js';
+import { GreenProtocolError } from '../errors.js';
 
 export const STATE = 0;
 export const TO_RUNNER = 1;
@@ -41,6 +48,8 @@ export const F64 = 0;
 export const RUNNING = 1;
 export const YIELDED = 2;
 export const DONE = 3;
+/** A host that idled too long and left: never start a fiber on it. */
+export const EXITED = 4;
 
 /** Fiber to runner. */
 export const EV_YIELD = 1;
@@ -52,12 +61,45 @@ export const EV_PARKED = 4;
 export const CMD_RUN = 1;
 export const CMD_THROW = 2;
 export const CMD_RESET = 3;
+/** Start a new body on a host whose last one is DONE. Payload: a FiberJob. */
+export const CMD_START = 4;
 
 const KIND_BITS = 3;
 export const kindOf = (word: number): number => word & ((1 << KIND_BITS) - 1);
 export const nextWord = (word: number, kind: number): number => (((word >>> KIND_BITS) + 1) << KIND_BITS) | kind;
 
-/** One end of a fiber's link: its buffer, views and the channel that carries big values. */
+/**
+ * A BroadcastChannel read synchronously. A BroadcastChannel delivers its
+ * messages as events whenever its thread's event loop turns, listener or not,
+ * so messages that arrive while the loop runs are kept in an inbox here;
+ * those that arrive while the thread is blocked are taken with
+ * receiveMessageOnPort. Unref'd: it never keeps a thread alive.
+ */
+export class Mailbox {
+  readonly channel: BroadcastChannel;
+  readonly #inbox: unknown[] = [];
+
+  constructor(name: string) {
+    this.channel = new BroadcastChannel(name);
+    this.channel.onmessage = (e) => this.#inbox.push((e as MessageEvent).data);
+    (this.channel as unknown as { unref(): void }).unref();
+  }
+
+  receive(): unknown {
+    if (this.#inbox.length) return this.#inbox.shift();
+    return receiveMessageOnPort(this.channel as unknown as MessagePort)?.message;
+  }
+
+  post(value: unknown): void {
+    this.channel.postMessage(value);
+  }
+
+  close(): void {
+    this.channel.close();
+  }
+}
+
+/** One end of a fiber's link: its buffer, views and the mailbox that carries big values. */
 export class FiberLink {
   readonly view: ChannelView;
   readonly i32: Int32Array;
@@ -65,19 +107,17 @@ export class FiberLink {
 
   constructor(
     readonly sab: SharedArrayBuffer,
-    readonly channel: BroadcastChannel,
+    readonly mailbox: Mailbox,
   ) {
     this.view = new ChannelView(sab);
     this.i32 = this.view.i32;
-    // BroadcastChannel has postMessage and works with receiveMessageOnPort: the codec's port.
-    this.port = channel as unknown as MessagePort;
+    // The codec posts values too big for the payload area on its port: the mailbox's channel.
+    this.port = mailbox.channel as unknown as MessagePort;
   }
 
   static create(name: string): FiberLink {
-    const channel = new BroadcastChannel(name);
-    (channel as unknown as { unref(): void }).unref();
-    const link = new FiberLink(new SharedArrayBuffer(CHANNEL_BYTES), channel);
-    channel.postMessage({ sab: link.sab });
+    const link = new FiberLink(new SharedArrayBuffer(CHANNEL_BYTES), new Mailbox(name));
+    link.mailbox.post({ sab: link.sab });
     return link;
   }
 
@@ -86,7 +126,10 @@ export class FiberLink {
   }
 
   read(): unknown {
-    return this.view.read(LEN, F64, this.port);
+    if (this.i32[LEN] !== LEN_PORT) return this.view.read(LEN, F64, this.port);
+    const bytes = this.mailbox.receive();
+    if (!(bytes instanceof Uint8Array)) throw new GreenProtocolError('a fiber value announced on its channel is missing');
+    return deserialize(bytes);
   }
 
   /** Publishes `kind` on word `slot` and wakes whoever waits on it. */
@@ -96,20 +139,17 @@ export class FiberLink {
   }
 
   close(): void {
-    this.channel.close();
+    this.mailbox.close();
   }
 }
 
-/** The runner's end of a fiber's channel, open before the fiber starts so that its first message is kept. */
-export function openChannel(name: string): BroadcastChannel {
-  const channel = new BroadcastChannel(name);
-  (channel as unknown as { unref(): void }).unref();
-  return channel;
+/** The runner's end of a host's channel, open before the host starts so that its first message is kept. */
+export function openChannel(name: string): Mailbox {
+  return new Mailbox(name);
 }
 
-/** The buffer the fiber sent, if it has arrived. */
-export function receiveLink(channel: BroadcastChannel): FiberLink | undefined {
-  const msg = receiveMessageOnPort(channel as unknown as MessagePort);
-  if (!msg) return undefined;
-  return new FiberLink((msg.message as { sab: SharedArrayBuffer }).sab, channel);
+/** The buffer the host sent, if it has arrived. */
+export function receiveLink(mailbox: Mailbox): FiberLink | undefined {
+  const msg = mailbox.receive() as { sab: SharedArrayBuffer } | undefined;
+  return msg ? new FiberLink(msg.sab, mailbox) : undefined;
 }

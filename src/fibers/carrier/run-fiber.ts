@@ -1,7 +1,14 @@
 /**
- * The green thread of one fiber: rebuilds the fiber's function, runs it, and
- * reports to its runner through the fiber's shared buffer (see ../wire.ts).
- * Spawned as a module (`spawn(new URL(...))`) by the runner's `fiber.run()`.
+ * A fiber host: the green thread that runs fiber bodies, one after another,
+ * and reports to their runners through its shared buffer (see ../wire.ts).
+ * Spawned as a module (`spawn(new URL(...))`) by a runner that found no idle
+ * host, with the first body to run; afterwards runners start bodies on it
+ * directly (CMD_START), without the hub. It leaves after HOST_IDLE_MS without
+ * work, so that hosts never keep a finished program alive for long.
+ *
+ * Between bodies it waits with Atomics.waitAsync, not Atomics.wait: its
+ * event loop goes on, so callbacks a finished body left behind (a child
+ * process's exit, a timer) still run.
  *
  * Runs on a carrier only.
  */
@@ -9,42 +16,60 @@ import { materialize } from '../../shipping/materialize.js';
 import { errorToWire, GreenCloneError } from '../../errors.js';
 import { serialize } from '../../channel/channel.js';
 import { setBeforePark } from '../../carrier/channel.js';
-import { Fiber, selfFiber } from '../fiber.js';
+import { selfFiber } from '../fiber.js';
 import { currentSelf, finish, releaseRunner, setSelf, type FiberSelf } from '../self.js';
-import { EV_RETURN, EV_THROW, FiberLink } from '../wire.js';
-import type { Shipped } from '../../shipping/types.js';
+import { CMD_START, DONE, EV_RETURN, EV_THROW, EXITED, FiberLink, kindOf, STATE, TO_FIBER } from '../wire.js';
 import { enableFunctionPrototype } from '../future.js';
+import { reviveIncoming } from '../handles.js';
+import type { FiberJob } from '../fiber.js';
 
-/** What the runner sends to start a fiber. */
-export interface FiberStart {
-  shipped: Shipped;
-  /** Name of the BroadcastChannel the runner listens on. */
-  channel: string;
-  /** `run()` had an argument (the body is called with it, else with none). */
-  hasValue: boolean;
-  value: unknown;
-  /** `value` is an array of arguments (a task of fn.future()). */
-  spread: boolean;
-  /** Function.prototype.future was enabled where the fiber was created. */
-  futureProto: boolean;
+/** How long a host with nothing to run stays. */
+const HOST_IDLE_MS = 1000;
+
+export default async function host(start: { channel: string; job: FiberJob }): Promise<void> {
+  const link = FiberLink.create(start.channel);
+  let next: { job: FiberJob; word: number } | undefined = { job: start.job, word: 0 };
+  while (next) {
+    const seen = await runBody(link, next.job, next.word);
+    next = await nextJob(link, seen);
+  }
+  link.close();
 }
 
-/** How the fiber ended, also the green thread's value (read by hub-side futures). */
-export type FiberOutcome = { ok: true; value: unknown } | { ok: false; error: ReturnType<typeof errorToWire> };
-
-export default async function runFiber(start: FiberStart): Promise<FiberOutcome> {
-  const link = FiberLink.create(start.channel);
-  let fn: Function;
-  try {
-    fn = await materialize(start.shipped);
-  } catch (err) {
-    const self: FiberSelf = { link, fiber: {}, runnerWaiting: true, zombie: undefined, seenCmd: 0 };
-    finish(self, EV_THROW, errorToWire(err));
-    link.close();
-    return { ok: false, error: errorToWire(err) };
+/** The next body to run and the command word that brought it; undefined when the host leaves. */
+async function nextJob(link: FiberLink, seen: number): Promise<{ job: FiberJob; word: number } | undefined> {
+  const i32 = link.i32;
+  for (;;) {
+    const w = Atomics.load(i32, TO_FIBER);
+    if (w !== seen) {
+      if (kindOf(w) !== CMD_START) throw new Error(`fiber host got command ${kindOf(w)} while idle; this is a bug in greenthread`);
+      return { job: link.read() as FiberJob, word: w };
+    }
+    const r = Atomics.waitAsync(i32, TO_FIBER, w, HOST_IDLE_MS);
+    const outcome = r.async ? await r.value : r.value;
+    // Leave only if no runner took this host meanwhile (it flips DONE to RUNNING first).
+    if (outcome === 'timed-out' && Atomics.compareExchange(i32, STATE, DONE, EXITED) === DONE) return undefined;
   }
-  if (start.futureProto) enableFunctionPrototype();
-  const self: FiberSelf = { link, fiber: selfFiber(), runnerWaiting: true, zombie: undefined, seenCmd: 0 };
+}
+
+/** Runs one body to its end; returns the last command word it consumed. */
+async function runBody(link: FiberLink, job: FiberJob, seenCmd: number): Promise<number> {
+  let fn: Function;
+  const self: FiberSelf = {
+    link,
+    fiber: selfFiber(),
+    runnerWaiting: true,
+    zombie: undefined,
+    seenCmd,
+    runnerIsHub: job.runnerIsHub,
+  };
+  try {
+    fn = await materialize(job.shipped);
+  } catch (err) {
+    finish(self, EV_THROW, errorToWire(err));
+    return self.seenCmd;
+  }
+  if (job.futureProto) enableFunctionPrototype();
   setSelf(self);
   setBeforePark(releaseRunner);
   // process.exit() hands the exit to the hub with a message; a runner blocked
@@ -54,27 +79,29 @@ export default async function runFiber(start: FiberStart): Promise<FiberOutcome>
     releaseRunner();
     return exit(code);
   }) as typeof process.exit;
-  let outcome: FiberOutcome;
+  let kind: typeof EV_RETURN | typeof EV_THROW = EV_RETURN;
+  let value: unknown;
   try {
-    const value = start.spread ? fn(...(start.value as unknown[])) : start.hasValue ? fn.call(undefined, start.value) : fn.call(undefined);
+    const arg = reviveIncoming(job.value, job.runnerIsHub);
+    value = job.spread ? fn(...(arg as unknown[])) : job.hasValue ? fn.call(undefined, arg) : fn.call(undefined);
     try {
       serialize(value, "the fiber's return value");
-      outcome = { ok: true, value };
     } catch (err) {
-      outcome = { ok: false, error: errorToWire(err instanceof GreenCloneError ? err : new GreenCloneError(String(err))) };
+      kind = EV_THROW;
+      value = errorToWire(err instanceof GreenCloneError ? err : new GreenCloneError(String(err)));
     }
   } catch (err) {
-    // Unwound by reset(): that is a normal end, with nothing to return.
-    outcome = err === self.zombie ? { ok: true, value: undefined } : { ok: false, error: errorToWire(err) };
+    // Unwound by reset(): a normal end, with nothing to return.
+    if (err === self.zombie) value = undefined;
+    else {
+      kind = EV_THROW;
+      value = errorToWire(err);
+    }
   } finally {
     process.exit = exit;
     setBeforePark(undefined);
     if (currentSelf() === self) setSelf(undefined);
   }
-  if (outcome.ok) finish(self, EV_RETURN, outcome.value);
-  else finish(self, EV_THROW, outcome.error);
-  link.close();
-  return outcome;
+  finish(self, kind, value);
+  return self.seenCmd;
 }
-
-export { Fiber };
