@@ -20,6 +20,15 @@ describe('fibers in a process of their own', () => {
     expect(r.out).not.toMatch(/still alive/);
   });
 
+  it('a patched blocking call in a fiber parks on the hub: run() returns, the hub resumes the fiber', () => {
+    const r = run('patched.mjs');
+    expect(r.err).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/^run returned undefined$/m);
+    expect(r.out).toMatch(/^fiber said from a patched execSync$/m);
+    expect(r.out).toMatch(/^children run by the hub 1$/m);
+  });
+
   it('200 fibers suspended at once, all resumed', { timeout: 160_000 }, () => {
     const r = run('many.mjs');
     expect(r.err).toBe('');
