@@ -32,7 +32,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { carrierBackend } from '../backend.js';
-import { errorFromWire, errorToWire, GreenArgumentError, type WireError } from '../errors.js';
+import { errorFromWire, errorToWire, GreenArgumentError, GreenClosureError, GreenShipError, type WireError } from '../errors.js';
 import { GreenThread, shipFunction, spawn } from '../green-thread.js';
 import { getHub } from '../hub-access.js';
 import type { Shipped } from '../shipping/types.js';
@@ -123,6 +123,18 @@ const orphans = new FinalizationRegistry<Generation>((gen) => {
   }
 });
 
+/** spawn's shipping errors, with advice that fits a fiber. */
+function forFiber(err: unknown): unknown {
+  if (!(err instanceof GreenClosureError) && !(err instanceof GreenShipError)) return err;
+  const e = err as Error;
+  const before = e.message;
+  e.message = before
+    .replace(/^spawned function/, 'fiber function')
+    .replace(/pass it to spawn as an argument \(spawn\(fn, ([^)]*)\)\)/, "pass it in, fiber.run($1), and use the function's argument");
+  if (e.stack?.includes(before)) e.stack = e.stack.replace(before, e.message);
+  return e;
+}
+
 /** Whether a run has ended; reads its outcome the first time that is seen. */
 function ended(gen: Generation): boolean {
   if (gen.outcome) return true;
@@ -171,6 +183,8 @@ function takeIdleHost(): Host | undefined {
 class FiberImpl {
   readonly #shipped: Shipped | undefined;
   readonly #self: boolean;
+  /** A fiber's view of itself whose body has ended (a late callback may still hold it). */
+  #selfEnded = false;
   #gen: Generation | undefined;
   /** A task's arguments (fn.future()(a, b)): the body is called with them spread. */
   #spread: unknown[] | undefined;
@@ -179,7 +193,16 @@ class FiberImpl {
     this.#self = self === 'self';
     if (this.#self) return;
     if (typeof fn !== 'function') throw fibersError('Fiber expects a function', fiberCodes.badArg, TypeError);
-    this.#shipped = shipFunction(fn);
+    try {
+      this.#shipped = shipFunction(fn);
+    } catch (err) {
+      throw forFiber(err);
+    }
+  }
+
+  /** @internal */
+  static endSelf(f: FiberImpl): void {
+    f.#selfEnded = true;
   }
 
   /** @internal */
@@ -198,7 +221,11 @@ class FiberImpl {
    */
   run(...args: unknown[]): unknown {
     if (args.length > 1) throw fibersError('run() excepts 1 or no arguments', fiberCodes.badArg, TypeError);
-    if (this.#self) throw fibersError('This Fiber is already running', fiberCodes.running);
+    if (this.#self) {
+      // A callback that outlived its fiber's body (node-fibers' sleep pattern): nothing left to resume.
+      if (this.#selfEnded) return undefined;
+      throw fibersError('This Fiber is already running', fiberCodes.running);
+    }
     const gen = this.#gen;
     if (!gen || ended(gen)) return this.#start(args);
     const link = this.#link(gen);
@@ -230,7 +257,7 @@ class FiberImpl {
 
   /** True from the first run() until the body returns or throws. */
   get started(): boolean {
-    if (this.#self) return true;
+    if (this.#self) return !this.#selfEnded;
     return !!this.#gen && !ended(this.#gen);
   }
 
@@ -465,7 +492,12 @@ Object.defineProperties(Fiber, {
     configurable: true,
   },
   current: {
-    get: () => currentSelf()?.fiber,
+    get: () => {
+      const self = currentSelf();
+      if (!self) return undefined;
+      self.currentTaken = true;
+      return self.fiber;
+    },
     configurable: true,
   },
   poolSize: {
@@ -488,6 +520,11 @@ Object.defineProperties(Fiber, {
 /** @internal The Fiber object a fiber's body sees as `Fiber.current`. */
 export function selfFiber(): Fiber {
   return new FiberImpl(undefined, 'self') as unknown as Fiber;
+}
+
+/** @internal The body behind a fiber's view of itself has ended. */
+export function endSelf(f: object): void {
+  FiberImpl.endSelf(f as FiberImpl);
 }
 
 /** @internal A fiber whose body is called with `args` spread. */

@@ -41,6 +41,11 @@ export interface FiberSelf {
   seenCmd: number;
   /** The runner is the hub: hub objects in its values can be counted (./handles.ts). */
   runnerIsHub: boolean;
+  /** The body read Fiber.current (the first step of node-fibers' resume-from-a-callback pattern). */
+  currentTaken: boolean;
+  /** Active resources of this thread's event loop when the body started. */
+  baseline: number;
+  warned: boolean;
 }
 
 const SLOT = Symbol.for('greenthread.fibers.self');
@@ -77,6 +82,7 @@ export function finish(self: FiberSelf, kind: typeof EV_RETURN | typeof EV_THROW
 /** Fiber.yield inside a fiber: hands `value` to the runner, waits for the next command. */
 export function yieldFrom(self: FiberSelf, value: unknown): unknown {
   if (self.zombie) throw self.zombie;
+  if (self.currentTaken && !self.warned) warnOwnLoop(self);
   const { link } = self;
   const i32 = link.i32;
   link.write(value);
@@ -97,4 +103,23 @@ export function yieldFrom(self: FiberSelf, value: unknown): unknown {
     throw self.zombie;
   }
   throw new Error(`fiber command ${cmd} is unknown; this is a bug in greenthread`);
+}
+
+/**
+ * node-fibers' sleep, and wait.for and synchronize, keep `Fiber.current`, start
+ * an async call whose callback runs it, then yield. Here that callback is on
+ * the fiber's own event loop, which does not turn while the fiber is
+ * suspended: only a run() from the runner resumes it. Say so once, rather
+ * than leave a fiber that waits forever without a word.
+ */
+function warnOwnLoop(self: FiberSelf): void {
+  const pending = process.getActiveResourcesInfo();
+  if (pending.length <= self.baseline) return;
+  self.warned = true;
+  // Written at once: a warning event would wait for the loop that is about to stop.
+  process.stderr.write(
+    `(node:${process.pid}) [${fiberCodes.stuck}] Warning: a fiber yielded while work it started on its own event loop is pending (${[...new Set(pending)].join(', ')}). ` +
+      'That loop does not run while the fiber is suspended, so a callback that would resume it with fiber.run() ' +
+      '(node-fibers\' sleep, wait.for, synchronize) cannot fire: use Future.wrap (the call runs in the hub) or a blocking call (sleep, runInHub)\n',
+  );
 }

@@ -1,4 +1,5 @@
 // Fiber: node-fibers' API on real carriers (worker threads), no mocks.
+import sinon from 'sinon';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bodies, Fiber, gt, thrown, until, warm } from './helpers.js';
 
@@ -213,5 +214,19 @@ describe('Fiber: I/O and the hub', () => {
       expect(f.run(1)).toBe(8);
     }
     busy.forEach((b, i) => expect(b.run(1)).toBe(i + 1));
+  });
+
+  it('resuming from a callback on the fiber\'s own loop (node-fibers\' sleep) cannot work: a warning says so, no hang', async () => {
+    const spy = sinon.spy(process.stderr, 'write');
+    try {
+      const f = Fiber(bodies.nodeFibersSleep);
+      expect(f.run(5)).toBeUndefined(); // the yield
+      await until(() => spy.getCalls().some((c) => /ERR_GREEN_FIBER_STUCK/.test(String(c.args[0]))), 'the warning');
+      const warning = spy.getCalls().map((c) => String(c.args[0])).find((l) => l.includes('ERR_GREEN_FIBER_STUCK'))!;
+      expect(warning).toMatch(/cannot fire: use Future.wrap/);
+      expect(f.run()).toBe('woke'); // its runner can still resume it
+    } finally {
+      spy.restore();
+    }
   });
 });

@@ -16,7 +16,7 @@ import { materialize } from '../../shipping/materialize.js';
 import { errorToWire, GreenCloneError } from '../../errors.js';
 import { serialize } from '../../channel/channel.js';
 import { setBeforePark } from '../../carrier/channel.js';
-import { selfFiber } from '../fiber.js';
+import { endSelf, selfFiber } from '../fiber.js';
 import { currentSelf, finish, releaseRunner, setSelf, type FiberSelf } from '../self.js';
 import { CMD_START, DONE, EV_RETURN, EV_THROW, EXITED, FiberLink, kindOf, STATE, TO_FIBER } from '../wire.js';
 import { enableFunctionPrototype } from '../future.js';
@@ -62,6 +62,9 @@ async function runBody(link: FiberLink, job: FiberJob, seenCmd: number): Promise
     zombie: undefined,
     seenCmd,
     runnerIsHub: job.runnerIsHub,
+    currentTaken: false,
+    baseline: 0,
+    warned: false,
   };
   try {
     fn = await materialize(job.shipped);
@@ -79,6 +82,7 @@ async function runBody(link: FiberLink, job: FiberJob, seenCmd: number): Promise
     releaseRunner();
     return exit(code);
   }) as typeof process.exit;
+  self.baseline = process.getActiveResourcesInfo().length;
   let kind: typeof EV_RETURN | typeof EV_THROW = EV_RETURN;
   let value: unknown;
   try {
@@ -101,6 +105,7 @@ async function runBody(link: FiberLink, job: FiberJob, seenCmd: number): Promise
     process.exit = exit;
     setBeforePark(undefined);
     if (currentSelf() === self) setSelf(undefined);
+    endSelf(self.fiber);
   }
   finish(self, kind, value);
   return self.seenCmd;
