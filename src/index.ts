@@ -43,6 +43,10 @@ export { runInHub } from './sync/run-in-hub.js';
 export { monkeyPatch, type PatchOptions } from './patches/monkey-patch.js';
 export { getOriginal, isPatched } from './patches/registry.js';
 export { lookupSync, resolveSync } from './patches/dns.js';
+// node-fibers' API; also its own entries, greenthread/fibers and greenthread/future.
+export { Fiber, type FiberConstructor } from './fibers/fiber.js';
+export { Future } from './fibers/future.js';
+export { FiberError, fiberCodes } from './fibers/errors.js';
 
 /**
  * Sets options of this process's hub and carrier pool. Call it on the hub

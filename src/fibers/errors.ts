@@ -7,7 +7,15 @@
  */
 import { GreenError } from '../errors.js';
 
-/** Codes of the fibers shim's errors. */
+/**
+ * Codes of the fibers shim's errors, on errors that keep node-fibers' own
+ * message as well as on {@link FiberError}s.
+ *
+ * @example
+ * ```js
+ * try { fiber.run() } catch (e) { if (e.code === fiberCodes.running) console.log('still waiting on I/O') }
+ * ```
+ */
 export const fiberCodes = {
   running: 'ERR_GREEN_FIBER_RUNNING',
   notYielding: 'ERR_GREEN_FIBER_NOT_YIELDING',

@@ -425,11 +425,30 @@ class FiberImpl {
   }
 }
 
-/** A node-fibers fiber: see {@link Fiber}. */
+/**
+ * A node-fibers fiber, made by {@link Fiber}.
+ *
+ * @example
+ * ```js
+ * const f = Fiber((x) => Fiber.yield(x + 1) * 2)
+ * f.run(1)   // 2: what it yielded
+ * f.run(10)  // 20: what it returned
+ * ```
+ */
 export interface Fiber {
+  /**
+   * Starts the fiber (its function gets `value`, if given), or resumes it
+   * (its `Fiber.yield()` returns `value`). Returns what it yields or returns
+   * next, throws what it throws; returns undefined when the fiber waits on
+   * I/O or for a carrier (the hub resumes it then). A finished fiber starts
+   * over.
+   */
   run(value?: unknown): unknown;
+  /** Throws `error` at the suspended fiber's `Fiber.yield()`; returns like run(). */
   throwInto(error?: unknown): unknown;
+  /** Unwinds a suspended fiber (its finally blocks run); returns what it returns then. */
   reset(): unknown;
+  /** True from the first run() until its function returns or throws. */
   readonly started: boolean;
 }
 
