@@ -32,7 +32,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { carrierBackend } from '../backend.js';
-import { errorFromWire, errorToWire, GreenArgumentError, GreenClosureError, GreenShipError, type WireError } from '../errors.js';
+import { CarrierDiedError, errorFromWire, errorToWire, GreenArgumentError, GreenClosureError, GreenShipError, type WireError } from '../errors.js';
 import { GreenThread, shipFunction, spawn } from '../green-thread.js';
 import { getHub } from '../hub-access.js';
 import type { Shipped } from '../shipping/types.js';
@@ -145,8 +145,13 @@ function ended(gen: Generation): boolean {
   // Ended while nobody waited: its last word tells how.
   const w = Atomics.load(link.i32, TO_RUNNER);
   gen.seen = w;
-  readOutcome(gen, link, kindOf(w));
+  if (kindOf(w) === EV_RETURN || kindOf(w) === EV_THROW) readOutcome(gen, link, kindOf(w));
+  else gen.outcome = { ok: false, error: carrierGone() }; // its carrier exited while it was suspended
   return true;
+}
+
+function carrierGone(): Error {
+  return new CarrierDiedError('the carrier of this fiber exited (an uncaught error of code that ran there, or the process exiting)');
 }
 
 function readOutcome(gen: Generation, link: FiberLink, kind: number): void {
@@ -379,7 +384,12 @@ class FiberImpl {
   }
 
   #command(gen: Generation, link: FiberLink, cmd: number, value: unknown): unknown {
-    if (Atomics.compareExchange(link.i32, STATE, YIELDED, RUNNING) !== YIELDED) {
+    const state = Atomics.compareExchange(link.i32, STATE, YIELDED, RUNNING);
+    if (state === EXITED) {
+      ended(gen);
+      throw carrierGone();
+    }
+    if (state !== YIELDED) {
       throw cmd === CMD_RUN
         ? fibersError('This Fiber is already running', fiberCodes.running)
         : fibersError('This Fiber is not yielding', fiberCodes.notYielding);

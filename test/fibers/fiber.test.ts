@@ -229,4 +229,31 @@ describe('Fiber: I/O and the hub', () => {
       spy.restore();
     }
   });
+
+  it('an uncaught error left behind by a finished fiber retires its carrier; later fibers start elsewhere', async () => {
+    const spy = sinon.stub(process.stderr, 'write').returns(true);
+    try {
+      expect(Fiber(bodies.leavesAnError).run()).toBe('returned first');
+      await until(() => spy.getCalls().some((c) => /late error of a finished fiber/.test(String(c.args[0]))), 'the report of the late error');
+      await new Promise((r) => setTimeout(r, 50));
+      const f = Fiber(bodies.echo);
+      let first = f.run(4);
+      if (first === undefined) {
+        await until(() => {
+          try {
+            first = f.run(4);
+            return true;
+          } catch {
+            return false;
+          }
+        }, 'the fiber to start');
+        expect(first).toBe(5); // it had yielded 8 to nobody; resumed with 4
+      } else {
+        expect(first).toBe(8);
+        expect(f.run(1)).toBe(2);
+      }
+    } finally {
+      spy.restore();
+    }
+  });
 });

@@ -13,12 +13,12 @@
  * Runs on a carrier only.
  */
 import { materialize } from '../../shipping/materialize.js';
-import { errorToWire, GreenCloneError } from '../../errors.js';
+import { CarrierDiedError, errorToWire, GreenCloneError } from '../../errors.js';
 import { serialize } from '../../channel/channel.js';
 import { setBeforePark } from '../../carrier/channel.js';
 import { endSelf, selfFiber } from '../fiber.js';
 import { currentSelf, finish, releaseRunner, setSelf, type FiberSelf } from '../self.js';
-import { CMD_START, DONE, EV_RETURN, EV_THROW, EXITED, FiberLink, kindOf, STATE, TO_FIBER } from '../wire.js';
+import { CMD_START, DONE, EV_RETURN, EV_THROW, EXITED, FiberLink, kindOf, RUNNING, STATE, TO_FIBER, TO_RUNNER } from '../wire.js';
 import { enableFunctionPrototype } from '../future.js';
 import { reviveIncoming } from '../handles.js';
 import type { FiberJob } from '../fiber.js';
@@ -28,11 +28,20 @@ const HOST_IDLE_MS = 1000;
 
 export default async function host(start: { channel: string; job: FiberJob }): Promise<void> {
   const link = FiberLink.create(start.channel);
+  // A carrier that exits under a fiber (an uncaught error left by an earlier
+  // body retires it) must not leave a runner waiting on a fiber that is gone.
+  const onExit = () => {
+    if (Atomics.exchange(link.i32, STATE, EXITED) !== RUNNING) return;
+    link.write(errorToWire(new CarrierDiedError('the carrier running this fiber exited under it')));
+    link.signal(TO_RUNNER, EV_THROW);
+  };
+  process.on('exit', onExit);
   let next: { job: FiberJob; word: number } | undefined = { job: start.job, word: 0 };
   while (next) {
     const seen = await runBody(link, next.job, next.word);
     next = await nextJob(link, seen);
   }
+  process.off('exit', onExit);
   link.close();
 }
 
