@@ -102,7 +102,7 @@ export class Future<T = unknown> {
    * @example
    * ```js
    * const fsf = Future.wrap(require('node:fs'))   // fsf.readFileFuture(path)
-   * const stat = Future.wrap(fs.stat)
+   * function size(path) { return Future.wrap(fs.stat)(path).wait().size } // in a fiber
    * ```
    */
   static wrap<F extends (...args: any[]) => unknown>(fnOrObject: F | object, multi?: boolean, suffix = 'Future'): any {

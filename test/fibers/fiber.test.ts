@@ -256,4 +256,26 @@ describe('Fiber: I/O and the hub', () => {
       spy.restore();
     }
   });
+
+  it('hub objects cross run() and yield() as working handles', async () => {
+    const a = new gt.Event();
+    const b = new gt.Event();
+    const f = Fiber(bodies.handlesAcross);
+    expect(f.run(a)).toBe('ready');
+    expect(f.run(b)).toBeUndefined(); // b.set() is a hub request: run() returns
+    expect(await b.waitAsync(5000)).toBe('set in the fiber');
+    let back: unknown;
+    await until(() => {
+      try {
+        back = f.run();
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'the fiber to yield');
+    expect(back).toBeInstanceOf(gt.Event);
+    (back as InstanceType<typeof gt.Event>).set('through the returned handle');
+    expect(await a.waitAsync(1000)).toBe('through the returned handle');
+    expect(f.started).toBe(false);
+  });
 });
