@@ -1,12 +1,14 @@
 /**
  * `Fiber`, node-fibers' API on green threads.
  *
- * A fiber is a green thread (on its own carrier) whose body is shipped like
- * spawn's functions. node-fibers switched stacks inside one thread; here the
- * fiber's stack stays on its carrier and control moves between two threads:
+ * A fiber's function is shipped like spawn's and runs on a host: a green
+ * thread (so, its own carrier) that runs fiber bodies one after another
+ * (./carrier/run-fiber.ts), as node-fibers' pool reused coroutines.
+ * node-fibers switched stacks inside one thread; here the fiber's stack stays
+ * on its carrier and control moves between two threads:
  *
- * - `run()` blocks the calling thread with Atomics.wait on the fiber's shared
- *   buffer (../fibers/wire.ts) until the fiber yields, returns or throws, and
+ * - `run()` blocks the calling thread with Atomics.wait on the host's shared
+ *   buffer (./wire.ts) until the fiber yields, returns or throws, and
  *   hands back what it did: the same control flow as a stack switch. It does
  *   not go through the hub: on the main thread, run() blocks the hub's event
  *   loop, which could not serve a request while it waits.
@@ -17,10 +19,11 @@
  *   fiber yielded to the event loop, and the hub's reply resumes the fiber
  *   later without anyone calling run(). This is what keeps the main thread
  *   from deadlocking: it only ever waits for a fiber that is computing.
- * - Starting a fiber needs a carrier. On the hub, if none is idle, a new one
- *   can only start while the event loop turns: run() returns undefined at
- *   once and the fiber starts when its carrier is up (`Fiber.poolSize` keeps
- *   carriers warm so that run() starts fibers synchronously).
+ * - A fiber starts on an idle host of this thread with one hand-off, without
+ *   the hub. With none idle it needs a new host, so a carrier: on the hub, if
+ *   no carrier is idle either, a new one can only start while the event loop
+ *   turns, so run() returns undefined at once and the fiber starts when its
+ *   carrier is up, as after I/O (`Fiber.poolSize` keeps carriers warm).
  * - Nested fibers work the same way between two carriers.
  *
  * What cannot carry over: a fiber does not share memory with the code that
