@@ -21,12 +21,13 @@ beforeAll(() => {
 const Future = require('greenthread/future');
 const { Fiber: Named } = require('greenthread/fibers');
 const fs = require('fs');
+const { Event } = require('greenthread');
 function counter(start) {
   let n = start;
   for (;;) n += Fiber.yield(n);
 }
-function reads(file) {
-  return Future.wrap(fs.readFile)(file, 'utf8').wait().length;
+function reads(job) {
+  job.done.set(Future.wrap(fs.readFile)(job.file, 'utf8').wait().length);
 }
 const c = Fiber(counter);
 const first = c.run(1); // a cold pool: the fiber waits for its carrier
@@ -35,7 +36,9 @@ setTimeout(() => {
   console.log(c.run(2), c.run(3));
   c.reset();
   Future.task(() => 6 * 7).resolve((err, v) => console.log('task', err, v));
-  console.log('read', Fiber(reads).run(__filename));
+  const done = new Event();
+  console.log('read', Fiber(reads).run({ file: __filename, done }));
+  done.waitAsync(10000).then((n) => console.log('read length', n === fs.readFileSync(__filename, 'utf8').length));
 }, 1500);
 `,
   );
@@ -52,6 +55,7 @@ it('require() of greenthread/fibers and greenthread/future gives the Fiber and F
   expect(lines[1]).toBe('3 6');
   expect(lines).toContain('read undefined'); // reading waits on the hub: run() returns
   expect(lines).toContain('task undefined 42');
+  expect(lines).toContain('read length true'); // the wrapped call ran in the hub, from the installed package
 });
 
 it('import of both entries from ESM', () => {
