@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/fibers/${name}`, import.meta.url));
-function run(name: string) {
-  const r = spawnSync(process.execPath, [fixture(name)], { encoding: 'utf8', timeout: 150_000 });
+const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+function run(name: string, prefix: string[] = []) {
+  const r = spawnSync(process.execPath, [...prefix, fixture(name)], { encoding: 'utf8', timeout: 150_000 });
   return { status: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -27,6 +28,13 @@ describe('fibers in a process of their own', () => {
     expect(r.out).toMatch(/^run returned undefined$/m);
     expect(r.out).toMatch(/^fiber said from a patched execSync$/m);
     expect(r.out).toMatch(/^children run by the hub 1$/m);
+  });
+
+  it('under greenthread run, the app (green thread 0) runs fibers on other carriers', () => {
+    const r = run('run-app.cjs', [cli, 'run']);
+    expect(r.err).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.out.split('\n')).toEqual(['0 1 1 2 3 5 8 13', 'task undefined 42', '']);
   });
 
   it('200 fibers suspended at once, all resumed', { timeout: 160_000 }, () => {
