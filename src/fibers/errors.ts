@@ -5,7 +5,7 @@
  *
  * Runs on every thread.
  */
-import { GreenError } from '../errors.js';
+import { GreenError, registerErrorClass } from '../errors.js';
 
 /**
  * Codes of the fibers shim's errors, on errors that keep node-fibers' own
@@ -28,6 +28,7 @@ export const fiberCodes = {
   start: 'ERR_GREEN_FIBER_START',
   stuck: 'ERR_GREEN_FIBER_STUCK',
   wrap: 'ERR_GREEN_FIBER_WRAP',
+  handle: 'ERR_GREEN_FIBER_HANDLE',
 } as const;
 
 /** An error with node-fibers' message and one of {@link fiberCodes}. */
@@ -53,3 +54,6 @@ export class FiberError extends GreenError {
     this.code = code;
   }
 }
+
+// Rebuilt as itself on the other side of a thread boundary, so instanceof works there.
+registerErrorClass('FiberError', FiberError);

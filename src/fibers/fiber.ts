@@ -41,7 +41,7 @@ import { getHub } from '../hub-access.js';
 import type { Shipped } from '../shipping/types.js';
 import { FiberError, fiberCodes, fibersError } from './errors.js';
 import { currentSelf, releaseRunner, yieldFrom } from './self.js';
-import { creditOutgoing, reviveIncoming } from './handles.js';
+import { creditOutgoing, holdsHandles, refuseBetweenCarriers, reviveIncoming } from './handles.js';
 import {
   CMD_RESET,
   CMD_RUN,
@@ -331,7 +331,8 @@ class FiberImpl {
       runnerIsHub: !carrierBackend(),
     };
     created++;
-    const idle = takeIdleHost();
+    // From a carrier, only spawn's arguments count hub objects: such a first value goes to a new host.
+    const idle = carrierBackend() && holdsHandles(job.value) ? undefined : takeIdleHost();
     if (idle) {
       const link = idle.link!;
       const gen: Generation = { host: idle, seen: Atomics.load(link.i32, TO_RUNNER), outcome: undefined };
@@ -387,6 +388,7 @@ class FiberImpl {
   }
 
   #command(gen: Generation, link: FiberLink, cmd: number, value: unknown): unknown {
+    if (cmd === CMD_RUN && carrierBackend() && holdsHandles(value)) throw refuseBetweenCarriers('the value of run()');
     const state = Atomics.compareExchange(link.i32, STATE, YIELDED, RUNNING);
     if (state === EXITED) {
       ended(gen);

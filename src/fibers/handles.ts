@@ -6,7 +6,8 @@
  * go through the hub, so the hub side does that counting here: what it sends
  * to a fiber's carrier is credited to that carrier, and what it receives gets
  * references of its own. Between two carriers (nested fibers) nobody could
- * count without a hub round trip, so handles stay plain markers there.
+ * count without a hub round trip: such values are refused with a clear error
+ * (see {@link refuseBetweenCarriers}) instead of arriving as dead markers.
  *
  * Runs on every thread.
  */
@@ -14,6 +15,7 @@ import { carrierBackend } from '../backend.js';
 import { mayHoldHandles, serialize } from '../channel/channel.js';
 import { getHub } from '../hub-access.js';
 import { collect, revive } from '../sync/handles.js';
+import { FiberError, fiberCodes } from './errors.js';
 
 /** Before the hub sends `value` to the carrier running green thread `threadId`. */
 export function creditOutgoing(value: unknown, threadId: number): void {
@@ -39,4 +41,19 @@ export function reviveIncoming(value: unknown, fromHub: boolean): unknown {
     return revive(value);
   }
   return value;
+}
+
+/** Whether `value` holds a hub object's handle. */
+export function holdsHandles(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  return mayHoldHandles(serialize(value)) && collect(value).length > 0;
+}
+
+/** The error for a hub object in a value between two carriers. */
+export function refuseBetweenCarriers(what: string): FiberError {
+  return new FiberError(
+    `${what} holds a hub object (Event, Queue, ...), which cannot pass between two fibers' carriers: nothing there would count its references. ` +
+      'Pass it in the first run() of the fiber, or share it through a Queue',
+    fiberCodes.handle,
+  );
 }

@@ -11,7 +11,7 @@
  */
 import { errorFromWire, type WireError } from '../errors.js';
 import { fiberCodes, fibersError } from './errors.js';
-import { reviveIncoming } from './handles.js';
+import { holdsHandles, refuseBetweenCarriers, reviveIncoming } from './handles.js';
 import {
   CMD_RESET,
   CMD_RUN,
@@ -83,6 +83,7 @@ export function finish(self: FiberSelf, kind: typeof EV_RETURN | typeof EV_THROW
 export function yieldFrom(self: FiberSelf, value: unknown): unknown {
   if (self.zombie) throw self.zombie;
   if (self.currentTaken && !self.warned) warnOwnLoop(self);
+  if (!self.runnerIsHub && holdsHandles(value)) throw refuseBetweenCarriers('the value of Fiber.yield()');
   const { link } = self;
   const i32 = link.i32;
   link.write(value);

@@ -278,4 +278,10 @@ describe('Fiber: I/O and the hub', () => {
     expect(await a.waitAsync(1000)).toBe('through the returned handle');
     expect(f.started).toBe(false);
   });
+
+  it('between two fibers\' carriers, a hub object in a later run() value is refused with a code', async () => {
+    const ev = new gt.Event();
+    Fiber(bodies.nestedHandles).run(ev);
+    expect(await ev.waitAsync(10_000)).toEqual({ ready: 'inner ready', error: ['ERR_GREEN_FIBER_HANDLE', 'FiberError'] });
+  });
 });

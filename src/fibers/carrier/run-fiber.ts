@@ -20,7 +20,8 @@ import { endSelf, selfFiber } from '../fiber.js';
 import { currentSelf, finish, releaseRunner, setSelf, type FiberSelf } from '../self.js';
 import { CMD_START, DONE, EV_RETURN, EV_THROW, EXITED, FiberLink, kindOf, RUNNING, STATE, TO_FIBER, TO_RUNNER } from '../wire.js';
 import { enableFunctionPrototype } from '../future.js';
-import { reviveIncoming } from '../handles.js';
+import { holdsHandles, refuseBetweenCarriers, reviveIncoming } from '../handles.js';
+import { FiberError } from '../errors.js';
 import type { FiberJob } from '../fiber.js';
 
 /** How long a host with nothing to run stays. */
@@ -99,9 +100,10 @@ async function runBody(link: FiberLink, job: FiberJob, seenCmd: number): Promise
     value = job.spread ? fn(...(arg as unknown[])) : job.hasValue ? fn.call(undefined, arg) : fn.call(undefined);
     try {
       serialize(value, "the fiber's return value");
+      if (!job.runnerIsHub && holdsHandles(value)) throw refuseBetweenCarriers("the fiber's return value");
     } catch (err) {
       kind = EV_THROW;
-      value = errorToWire(err instanceof GreenCloneError ? err : new GreenCloneError(String(err)));
+      value = errorToWire(err instanceof GreenCloneError || err instanceof FiberError ? err : new GreenCloneError(String(err)));
     }
   } catch (err) {
     // Unwound by reset(): a normal end, with nothing to return.
