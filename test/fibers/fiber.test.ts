@@ -70,6 +70,17 @@ describe('Fiber: creating and running', () => {
   });
 });
 
+describe('Fiber: values', () => {
+  it('values bigger than the shared payload area cross both ways, also after the event loop turned', async () => {
+    const f = Fiber(bodies.bigValues);
+    const out = f.run(300_000) as Uint8Array;
+    expect(out.length).toBe(300_000);
+    expect(out[299_999]).toBe(7);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(f.run(new Uint8Array(200_000).fill(1))).toEqual({ length: 200_000, sum: 200_000 });
+  });
+});
+
 describe('Fiber: throwInto and reset', () => {
   it('throwInto throws at the yield; the fiber can catch it', () => {
     const f = Fiber(bodies.catchesThrowInto);
