@@ -97,6 +97,8 @@ interface Host {
 /** One run of a fiber's body, on a host. */
 interface Generation {
   host: Host;
+  /** The fiber function's name, for reports. */
+  name: string;
   /** The TO_RUNNER word last seen. */
   seen: number;
   /** How the body ended, once known here. */
@@ -151,6 +153,10 @@ function ended(gen: Generation): boolean {
   if (kindOf(w) === EV_RETURN || kindOf(w) === EV_THROW) readOutcome(gen, link, kindOf(w));
   else gen.outcome = { ok: false, error: carrierGone() }; // its carrier exited while it was suspended
   return true;
+}
+
+function shippedName(shipped: Shipped): string {
+  return shipped.kind === 'function' ? shipped.name || 'anonymous' : 'module';
 }
 
 function carrierGone(): Error {
@@ -335,7 +341,7 @@ class FiberImpl {
     const idle = carrierBackend() && holdsHandles(job.value) ? undefined : takeIdleHost();
     if (idle) {
       const link = idle.link!;
-      const gen: Generation = { host: idle, seen: Atomics.load(link.i32, TO_RUNNER), outcome: undefined };
+      const gen: Generation = { host: idle, name: shippedName(job.shipped), seen: Atomics.load(link.i32, TO_RUNNER), outcome: undefined };
       idle.gen = gen;
       this.#gen = gen;
       orphans.register(this, gen);
@@ -355,7 +361,7 @@ class FiberImpl {
       throw err;
     }
     const host: Host = { channel, link: undefined, thread, gen: undefined };
-    const gen: Generation = { host, seen: 0, outcome: undefined };
+    const gen: Generation = { host, name: shippedName(job.shipped), seen: 0, outcome: undefined };
     host.gen = gen;
     hosts.push(host);
     this.#gen = gen;
@@ -417,7 +423,7 @@ class FiberImpl {
       if (Atomics.wait(i32, TO_RUNNER, w, REPORT_MS) === 'timed-out' && !reported) {
         reported = true;
         process.stderr.write(
-          `greenthread: fiber.run() has been blocked ${REPORT_MS / 1000} s by a fiber (green thread ${gen.host.thread.id}) that computes without yielding; ` +
+          `greenthread: fiber.run() has been blocked ${REPORT_MS / 1000} s by fiber \`${gen.name}\` (green thread ${gen.host.thread.id}), which computes without yielding; ` +
             `its runner's thread (${carrierBackend() ? 'a carrier' : 'the hub: no I/O is served meanwhile'}) waits for it\n`,
         );
       }
