@@ -48,6 +48,10 @@ export { serve, type ServeOptions } from './net/serve.js';
 export { serveHttp, GreenHttpServer, GreenRequest, ResponseStream, type ServeHttpOptions, type HttpResult } from './net/http.js';
 export { fetchSync, SyncResponse, type FetchSyncInit } from './net/fetch-sync.js';
 export { SocketTimeoutError, SocketBusyError, SocketClosedError, IncompleteReadError } from './net/errors.js';
+// node-fibers' API; also its own entries, greenthread/fibers and greenthread/future.
+export { Fiber, type FiberConstructor } from './fibers/fiber.js';
+export { Future } from './fibers/future.js';
+export { FiberError, fiberCodes } from './fibers/errors.js';
 
 /**
  * Sets options of this process's hub and carrier pool. Call it on the hub

@@ -66,4 +66,14 @@ describe('examples', () => {
     expect(r.out).toMatch(/resize \(120 ms\) done on a \d+-core machine/);
     expect(r.out).toMatch(/upload \(80 ms\) done/);
   });
+
+  it('fibers: a node-fibers program (Future.wrap over fs, a fiber per HTTP request) with only its require paths changed', () => {
+    const r = run(['examples/fibers/server.cjs']);
+    expect(r.err).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/^GET \/ -> 200 \{"file":"index.json","bytes":\d+,"doc":\{"title":"greenthread fibers"/m);
+    expect(r.out).toMatch(/^GET \/hello -> 200 .*"greeting":"hello from a fiber"/m);
+    expect(r.out).toMatch(/^GET \/missing -> 404 \{"error":"ENOENT"\}$/m);
+    expect(r.out).toMatch(/server closed after 3 requests/);
+  });
 });

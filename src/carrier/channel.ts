@@ -71,12 +71,25 @@ export function clearBeforePark(): void {
 }
 
 /**
+ * Called before every park (unlike beforeNextPark, not only the next). The
+ * fibers shim (src/fibers/) sets it while a fiber runs here: a fiber whose
+ * runner is blocked in `fiber.run()` must let that runner return before
+ * waiting on the hub, since the runner may be the hub itself (blocked, it
+ * could never answer). Unset, a park costs nothing more.
+ */
+let everyPark: (() => void) | undefined;
+export function setBeforePark(hook: (() => void) | undefined): void {
+  everyPark = hook;
+}
+
+/**
  * Parks the current green thread until the hub has served request `op`.
  * `num` travels in a Float64 slot; `value`, if any, is serialized.
  * Returns the reply, or throws the error (or GreenThreadExit) the hub sent.
  */
 export function park(op: number, num = 0, value?: unknown): unknown {
   if (beforePark) runBeforePark();
+  everyPark?.();
   const i32 = channel.i32;
   channel.f64[F64_REQ] = num;
   if (value === undefined) i32[REQ_LEN] = LEN_NONE;

@@ -1,0 +1,123 @@
+/**
+ * A fiber host: the green thread that runs fiber bodies, one after another,
+ * and reports to their runners through its shared buffer (see ../wire.ts).
+ * Spawned as a module (`spawn(new URL(...))`) by a runner that found no idle
+ * host, with the first body to run; afterwards runners start bodies on it
+ * directly (CMD_START), without the hub. It leaves after HOST_IDLE_MS without
+ * work, so that hosts never keep a finished program alive for long.
+ *
+ * Between bodies it waits with Atomics.waitAsync, not Atomics.wait: its
+ * event loop goes on, so callbacks a finished body left behind (a child
+ * process's exit, a timer) still run.
+ *
+ * Runs on a carrier only.
+ */
+import { materialize } from '../../shipping/materialize.js';
+import { CarrierDiedError, errorToWire, GreenCloneError } from '../../errors.js';
+import { serialize } from '../../channel/channel.js';
+import { setBeforePark } from '../../carrier/channel.js';
+import { endSelf, selfFiber } from '../fiber.js';
+import { currentSelf, finish, releaseRunner, setSelf, type FiberSelf } from '../self.js';
+import { CMD_START, DONE, EV_RETURN, EV_THROW, EXITED, FiberLink, kindOf, RUNNING, STATE, TO_FIBER, TO_RUNNER } from '../wire.js';
+import { enableFunctionPrototype } from '../future.js';
+import { holdsHandles, refuseBetweenCarriers, reviveIncoming } from '../handles.js';
+import { FiberError } from '../errors.js';
+import type { FiberJob } from '../fiber.js';
+
+/** How long a host with nothing to run stays. */
+const HOST_IDLE_MS = 1000;
+
+export default async function host(start: { channel: string; job: FiberJob }): Promise<void> {
+  const link = FiberLink.create(start.channel);
+  // A carrier that exits under a fiber (an uncaught error left by an earlier
+  // body retires it) must not leave a runner waiting on a fiber that is gone.
+  const onExit = () => {
+    if (Atomics.exchange(link.i32, STATE, EXITED) !== RUNNING) return;
+    link.write(errorToWire(new CarrierDiedError('the carrier running this fiber exited under it')));
+    link.signal(TO_RUNNER, EV_THROW);
+  };
+  process.on('exit', onExit);
+  let next: { job: FiberJob; word: number } | undefined = { job: start.job, word: 0 };
+  while (next) {
+    const seen = await runBody(link, next.job, next.word);
+    next = await nextJob(link, seen);
+  }
+  process.off('exit', onExit);
+  link.close();
+}
+
+/** The next body to run and the command word that brought it; undefined when the host leaves. */
+async function nextJob(link: FiberLink, seen: number): Promise<{ job: FiberJob; word: number } | undefined> {
+  const i32 = link.i32;
+  for (;;) {
+    const w = Atomics.load(i32, TO_FIBER);
+    if (w !== seen) {
+      if (kindOf(w) !== CMD_START) throw new Error(`fiber host got command ${kindOf(w)} while idle; this is a bug in greenthread`);
+      return { job: link.read() as FiberJob, word: w };
+    }
+    const r = Atomics.waitAsync(i32, TO_FIBER, w, HOST_IDLE_MS);
+    const outcome = r.async ? await r.value : r.value;
+    // Leave only if no runner took this host meanwhile (it flips DONE to RUNNING first).
+    if (outcome === 'timed-out' && Atomics.compareExchange(i32, STATE, DONE, EXITED) === DONE) return undefined;
+  }
+}
+
+/** Runs one body to its end; returns the last command word it consumed. */
+async function runBody(link: FiberLink, job: FiberJob, seenCmd: number): Promise<number> {
+  let fn: Function;
+  const self: FiberSelf = {
+    link,
+    fiber: selfFiber(),
+    runnerWaiting: true,
+    zombie: undefined,
+    seenCmd,
+    runnerIsHub: job.runnerIsHub,
+    currentTaken: false,
+    baseline: 0,
+    warned: false,
+  };
+  try {
+    fn = await materialize(job.shipped);
+  } catch (err) {
+    finish(self, EV_THROW, errorToWire(err));
+    return self.seenCmd;
+  }
+  if (job.futureProto) enableFunctionPrototype();
+  setSelf(self);
+  setBeforePark(releaseRunner);
+  // process.exit() hands the exit to the hub with a message; a runner blocked
+  // in run() on the hub would never read it.
+  const exit = process.exit;
+  process.exit = ((code?: number | string | null) => {
+    releaseRunner();
+    return exit(code);
+  }) as typeof process.exit;
+  self.baseline = process.getActiveResourcesInfo().length;
+  let kind: typeof EV_RETURN | typeof EV_THROW = EV_RETURN;
+  let value: unknown;
+  try {
+    const arg = reviveIncoming(job.value, job.runnerIsHub);
+    value = job.spread ? fn(...(arg as unknown[])) : job.hasValue ? fn.call(undefined, arg) : fn.call(undefined);
+    try {
+      serialize(value, "the fiber's return value");
+      if (!job.runnerIsHub && holdsHandles(value)) throw refuseBetweenCarriers("the fiber's return value");
+    } catch (err) {
+      kind = EV_THROW;
+      value = errorToWire(err instanceof GreenCloneError || err instanceof FiberError ? err : new GreenCloneError(String(err)));
+    }
+  } catch (err) {
+    // Unwound by reset(): a normal end, with nothing to return.
+    if (err === self.zombie) value = undefined;
+    else {
+      kind = EV_THROW;
+      value = errorToWire(err);
+    }
+  } finally {
+    process.exit = exit;
+    setBeforePark(undefined);
+    if (currentSelf() === self) setSelf(undefined);
+    endSelf(self.fiber);
+  }
+  finish(self, kind, value);
+  return self.seenCmd;
+}
