@@ -2,7 +2,7 @@
 // pool are per process), one after the other, and prints a summary of the
 // targets at the end.
 //
-//   node bench/run.js [roundtrip] [spawn] [rss] [sleepers] [queue] [event] [imap] [exec] [fs] [fibers] [--quick] [--json out.json]
+//   node bench/run.js [roundtrip] [spawn] [rss] [sleepers] [queue] [event] [imap] [exec] [fs] [net] [fibers] [--quick] [--json out.json]
 //   npm run bench -- roundtrip --quick
 //
 // With no names it runs all of them. Every benchmark has its own deadline;
@@ -24,6 +24,7 @@ const BENCHMARKS = {
   imap: { file: 'sync/imap.js', timeoutMs: 240_000, about: 'GreenPool.imap over 10,000 small tasks vs piscina' },
   exec: { file: 'patches/exec.js', timeoutMs: 300_000, about: "200 x execSync('sleep 0.5') patched in green threads vs async rewrite, piscina, serial" },
   fs: { file: 'patches/fs.js', timeoutMs: 240_000, about: 'patched fs call in a green thread vs Node\'s fs in a worker; vs parking on the hub; module loading' },
+  net: { file: 'net/net.js', timeoutMs: 600_000, about: 'blocking-style HTTP and echo servers vs native async Node, 50 and 500 connections' },
   fibers: { file: 'fibers/switch.js', timeoutMs: 300_000, about: 'fiber run()/yield round trip, hub and nested runners, vs a hub round trip and node-fibers' },
 };
 

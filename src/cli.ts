@@ -11,6 +11,7 @@
  *
  * Runs on the hub (main thread).
  */
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { configure, monkeyPatch, type PatchOptions } from './index.js';
@@ -31,6 +32,8 @@ Options (before the app path):
                        --no-patch=fs,dns); alone: patch nothing
   --min-carriers <n>   carriers kept warm (default: number of cores, at least 2)
   --max-carriers <n>   hard cap on carriers (default: sized from memory)
+  --processes <n>      run n copies of the app, each with its own hub and
+                       carriers, sharing listening sockets (node:cluster)
   -h, --help           this text
   -v, --version        print the version
 `;
@@ -60,10 +63,10 @@ function main(argv: string[]): void {
   // Options end at the app path: everything after it belongs to the app.
   let split = 0;
   while (split < rest.length && rest[split]!.startsWith('-')) {
-    const takesValue = rest[split] === '--min-carriers' || rest[split] === '--max-carriers';
+    const takesValue = rest[split] === '--min-carriers' || rest[split] === '--max-carriers' || rest[split] === '--processes';
     split += takesValue ? 2 : 1;
   }
-  let values: { 'min-carriers'?: string; 'max-carriers'?: string; 'no-patch'?: string | boolean; help?: boolean };
+  let values: { 'min-carriers'?: string; 'max-carriers'?: string; 'no-patch'?: string | boolean; processes?: string; help?: boolean };
   // parseArgs has no optional values: a bare --no-patch means every module.
   const optionArgs = rest.slice(0, split).map((a) => (a === '--no-patch' ? '--no-patch=all' : a));
   try {
@@ -73,6 +76,7 @@ function main(argv: string[]): void {
         'min-carriers': { type: 'string' },
         'no-patch': { type: 'string' },
         'max-carriers': { type: 'string' },
+        processes: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -92,6 +96,8 @@ function main(argv: string[]): void {
     if (!Number.isInteger(n) || n < 0) fail(`--${name} must be a non-negative integer, got '${v}'`);
     return n;
   };
+  const processes = num('processes', values.processes) ?? 1;
+  if (processes > 1 && cluster.isPrimary) return runCluster(processes);
   try {
     configure({ minCarriers: num('min-carriers', values['min-carriers']), maxCarriers: num('max-carriers', values['max-carriers']) });
   } catch (err) {
@@ -105,6 +111,28 @@ function main(argv: string[]): void {
   }
   if (Object.values(patches).some(Boolean)) monkeyPatch(patches);
   runMain(app, rest.slice(split + 1));
+}
+
+/**
+ * `--processes N`: N copies of the app, each a process with its own hub and
+ * carriers (node:cluster), sharing listening sockets the cluster's way. The
+ * primary only starts and watches them: it exits when they all have, with
+ * the first non-zero exit code, and passes SIGINT/SIGTERM on.
+ */
+function runCluster(n: number): void {
+  let code = 0;
+  let alive = n;
+  // Workers run this same command line; being workers, they run the app.
+  for (let i = 0; i < n; i++) cluster.fork();
+  cluster.on('exit', (worker, exitCode, signal) => {
+    if (code === 0 && (exitCode !== 0 || signal)) code = exitCode || 1;
+    if (--alive === 0) process.exit(code);
+  });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(sig);
+    });
+  }
 }
 
 main(process.argv.slice(2));

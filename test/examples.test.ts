@@ -60,6 +60,19 @@ describe('examples', () => {
     expect(r.out).toMatch(/still in the directory it started in/);
   });
 
+  it('echo-server: the essay server under greenthread run', () => {
+    const r = run([cli, 'run', 'examples/echo-server.mjs', '5']);
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/5 clients × 100 round trips: 500 answers right/);
+  });
+
+  it('http-server: a blocking-style serveHttp handler, 20 clients at once', () => {
+    const r = run([cli, 'run', 'examples/http-server.mjs']);
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/20 requests, each sleeping 100 ms and calling a command and a service, answered in \d+ ms/);
+    expect(r.out).toMatch(/first answer: \{\s+report: '\/report\/0'/);
+  });
+
   it('typescript app through tsx', () => {
     const r = run(['--import', 'tsx', cli, 'run', 'examples/typescript/app.ts']);
     expect(r.err).toBe('');

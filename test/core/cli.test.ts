@@ -154,3 +154,30 @@ describe('carrier faults', () => {
     expect(json(r.lines.at(-1))).toEqual({ name: 'CarrierDiedError', code: 'ERR_GREEN_CARRIER_DIED', after: 42 });
   });
 });
+
+describe('greenthread run --processes', () => {
+  it('runs the app in N processes sharing the listening socket; SIGTERM ends them all', async () => {
+    const net = await import('node:net');
+    const { spawn: spawnChild } = await import('node:child_process');
+    const port = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const child = spawnChild(process.execPath, [cli, 'run', '--processes', '2', fixture('app-cluster.mjs')], { cwd: root, env: { ...process.env, APP_PORT: String(port) } });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const deadline = Date.now() + 20_000;
+    while ((out.match(/^ready /gm) ?? []).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const pids = new Set<string>();
+    for (let i = 0; i < 20 && pids.size < 2; i++) {
+      const res = await fetch(`http://127.0.0.1:${port}/`, { headers: { connection: 'close' } });
+      pids.add(await res.text());
+    }
+    expect(pids.size).toBe(2);
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    expect(await exited).not.toBeUndefined();
+  }, 30_000);
+});

@@ -119,11 +119,20 @@ class HttpServeState extends HubObject {
     while (this.#queue.length > 0 && this.#idle.length > 0) {
       const waiter = this.#idle[this.#idle.length - 1]!;
       this.#unidle(waiter);
-      const share = Math.min(BATCH_MAX, Math.ceil(this.#queue.length / (this.#idle.length + 1)));
+      const share = Math.min(this.#batchSize(), Math.ceil(this.#queue.length / (this.#idle.length + 1)));
       this.#handTo(waiter, this.#queue.splice(0, share));
     }
     // Then new handlers, while fewer than the cores are computing: blocked ones do not count.
     while (this.#queue.length > 0 && this.#handlers < this.options.concurrency && this.#handlers - this.#blocked.size < RUNNABLE) this.#startHandler();
+  }
+
+  /**
+   * Requests per hand-over: a batch while handlers compute; one at a time
+   * while some are blocked (the handler blocks, so each request deserves a
+   * green thread of its own, as eventlet would give it).
+   */
+  #batchSize(): number {
+    return this.#blocked.size > 0 ? 1 : Math.min(BATCH_MAX, this.#queue.length);
   }
 
   #handTo(waiter: HubRequest, batch: Pending[]): void {
@@ -160,7 +169,7 @@ class HttpServeState extends HubObject {
     this.#blocked.delete(req.thread.id);
     if (this.#closed) return void this.hub.reply(req, null);
     if (this.#queue.length > 0) {
-      this.#handTo(req, this.#queue.splice(0, Math.min(BATCH_MAX, this.#queue.length)));
+      this.#handTo(req, this.#queue.splice(0, this.#batchSize()));
       return;
     }
     this.#idle.push(req);
@@ -188,7 +197,11 @@ class HttpServeState extends HubObject {
     this.#queue.unshift(...returned);
     this.#blocked.add(req.thread.id);
     this.hub.reply(req);
-    if (!this.#closed) this.#dispatch();
+    if (this.#closed) return;
+    // Handlers block: a handler for each request given back (carriers start in parallel), up to the limit.
+    let more = Math.min(returned.length, this.options.concurrency - this.#handlers);
+    while (more-- > 0) this.#startHandler();
+    this.#dispatch();
   }
 
   #unidle(req: HubRequest): void {
