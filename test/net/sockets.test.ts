@@ -130,6 +130,21 @@ describe('socket semantics', () => {
     expect(gt.poolStats().sockets).toBe(0);
   });
 
+  it('a connection closed by its client while waiting in the backlog: recv sees the end at once', async () => {
+    const ready = new gt.Queue<number>();
+    const go = new gt.Event();
+    const server = gt.spawn(t.acceptClosed, ready, go);
+    const port = await ready.getAsync();
+    await new Promise<void>((resolve) => {
+      const c = net.connect(port, '127.0.0.1', () => c.end());
+      c.on('close', () => resolve());
+      c.resume();
+      setTimeout(() => c.destroy(), 200);
+    });
+    go.set();
+    expect(await server.result).toBe(0);
+  });
+
   it('a peer reset gives ECONNRESET', async () => {
     const p = await peer((s) => setTimeout(() => s.resetAndDestroy(), 50));
     servers.push(p);

@@ -73,6 +73,9 @@ export class SocketState extends HubObject {
       this.#feed();
       this.onGone(this);
     });
+    // A client that connected and closed while waiting in the backlog has
+    // already ended (Node emits 'end' for an empty stream even when paused).
+    if (socket.readableEnded) this.#eof = true;
     if (socket.isPaused()) socket.resume();
   }
 
