@@ -72,6 +72,7 @@ function takeOut(s: GreenSocket): Buffer | undefined {
   if (unflushed.size === 0) carrierBackend()?.beforeNextPark(flushAll, false);
   return data;
 }
+
 const acceptTimeouts = new WeakMap<GreenServer, number | undefined>();
 
 /** Sockets of this green thread with bytes not yet given to the hub. */
@@ -108,7 +109,6 @@ interface SocketInfo {
  * ```
  */
 export class GreenSocket extends HubHandle {
-
   get remoteAddress(): string | undefined {
     return infoOf(this).remoteAddress;
   }
@@ -126,7 +126,7 @@ export class GreenSocket extends HubHandle {
   }
 
   /**
-   * Sets the timeout of each later connect-free operation (recv, sendall) in
+   * Sets the timeout of each later operation on it (recv, sendall) in
    * milliseconds, or null for none (the default). A timed-out operation
    * throws SocketTimeoutError (code ETIMEDOUT); the socket stays usable.
    */
