@@ -68,8 +68,10 @@ export class PoolState extends HubObject {
     switch (method) {
       case 'spawn': {
         const [shipped, bytes, handles, detached = false] = args as [Shipped, Uint8Array, number[], boolean?];
-        // The arguments' handles are held for the task from now on, however long it waits for a slot.
+        // The arguments' handles are held for the task from now on, however long it waits for a slot;
+        // sockets among them are the task's now, so the caller ending meanwhile does not close them.
         this.holds.keepIds(handles);
+        if (r.caller) this.holds.handedOver(handles, r.caller.id);
         const w: SpawnWaiter = { r, shipped, args: bytes, handles, detached: detached === true };
         if (this.#members.size < this.size && this.#waiting.length === 0) return this.#start(w);
         if (r.caller && this.#members.has(r.caller.id)) {
