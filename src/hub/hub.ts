@@ -54,6 +54,8 @@ const START_CONCURRENCY = Math.max(4, 2 * os.availableParallelism());
 
 /** After this many carriers in a row fail to start, queued green threads fail instead of waiting. */
 const MAX_START_FAILURES = 3;
+/** Ended children kept per live spawner for a later wait() (see #end). */
+const KEPT_ENDED_CHILDREN = 10_000;
 
 export class Hub {
   options: ResolvedOptions = defaultOptions();
@@ -69,7 +71,7 @@ export class Hub {
   readonly ended = new Map<number, Outcome>();
   /** Outcomes that hold handles release them when nobody can read the outcome any more. */
   #outcomeHolds = new FinalizationRegistry<number[]>((ids) => this.holds?.dropIds(ids));
-  #endedByParent = new Map<number, number[]>();
+  #endedByParent = new Map<number, Set<number>>();
 
   #started = false;
   #nextId = 1;
@@ -405,18 +407,21 @@ export class Hub {
       this.ended.set(t.id, outcome);
       if (t.observed) this.#observedIds.add(t.id);
       let list = this.#endedByParent.get(t.parent);
-      if (!list) this.#endedByParent.set(t.parent, (list = []));
-      list.push(t.id);
+      if (!list) this.#endedByParent.set(t.parent, (list = new Set()));
+      list.add(t.id);
+      // A spawner that never waits (an accept loop spawning a handler per
+      // connection) must not fill memory: only its most recent ended children
+      // are kept. The oldest goes; its failure, if nobody looked, is printed.
+      if (list.size > KEPT_ENDED_CHILDREN) {
+        const oldest = list.values().next().value!;
+        list.delete(oldest);
+        this.#forgetEnded(oldest, `spawned by green thread ${t.parent}`);
+      }
     }
     const children = this.#endedByParent.get(t.id);
     if (children) {
       this.#endedByParent.delete(t.id);
-      for (const id of children) {
-        const o = this.ended.get(id);
-        this.ended.delete(id);
-        if (o && !o.ok && !o.killed && !this.#observedIds.has(id)) this.#reportFailure({ id, name: 'spawned by green thread ' + t.id }, unpack(o).error);
-        this.#observedIds.delete(id);
-      }
+      for (const id of children) this.#forgetEnded(id, `spawned by green thread ${t.id}`);
     }
     if (--this.#live === 0) this.#keepAlive!.unref();
     this.onEnd?.(t, outcome);
@@ -427,6 +432,14 @@ export class Hub {
 
   /** Ended children of live green threads that someone waited on, linked or checked. */
   #observedIds = new Set<number>();
+
+  /** Drops a kept ended child; prints its failure if nobody looked at it. */
+  #forgetEnded(id: number, name: string): void {
+    const o = this.ended.get(id);
+    this.ended.delete(id);
+    if (o && !o.ok && !o.killed && !this.#observedIds.has(id)) this.#reportFailure({ id, name }, unpack(o).error);
+    this.#observedIds.delete(id);
+  }
 
   /** Marks an ended child as observed (its failure need not be printed). */
   observeEnded(id: number): void {

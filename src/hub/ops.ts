@@ -16,7 +16,8 @@ const MAX_TIMER = 2 ** 31 - 1;
 function unknownThread(id: number): GreenArgumentError {
   return new GreenArgumentError(
     `green thread ${id} is not known to the hub: it never existed, or it ended after the green thread that spawned it ended, ` +
-      `which releases its result. Keep the value (g.wait() or await g.result) while you still need it.`,
+      `which releases its result, or it ended before the 10,000 most recent children of its spawner that nobody waited for. ` +
+      `Keep the value (g.wait() or await g.result) while you still need it.`,
   );
 }
 
