@@ -6,6 +6,7 @@
  *
  * Runs in the watchdog's own worker thread only.
  */
+import { readFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { parentPort, workerData } from 'node:worker_threads';
 import { BEAT, BEAT_TIME, STOP, type BlockedReport } from './watchdog-shared.js';
@@ -20,6 +21,30 @@ interface CallFrame {
   url: string;
   location: { scriptId: string; lineNumber: number; columnNumber: number };
 }
+
+/**
+ * Milliseconds the hub thread has run on a CPU and waited for one (Linux's
+ * schedstat of the main thread, whose id is the process's), or undefined
+ * where there is no such file.
+ */
+const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
+let hasSchedstat = true;
+function sched(): { ran: number; queued: number } | undefined {
+  if (!hasSchedstat) return undefined;
+  try {
+    const [ran, queued] = readFileSync(SCHEDSTAT, 'latin1').split(' ').map(Number);
+    return { ran: ran! / 1e6, queued: queued! / 1e6 };
+  } catch {
+    hasSchedstat = false;
+    return undefined;
+  }
+}
+
+/**
+ * Fiber.run() on the hub waits for the fiber by design, as node-fibers did
+ * (the fibers shim reports one that runs for long itself): not reported here.
+ */
+const FIBER_RUN = new URL('../fibers/fiber.js', import.meta.url).href;
 
 const stopped = () => Atomics.load(i32, STOP) !== 0;
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -66,12 +91,14 @@ function capture(beat: number): Promise<{ frames?: string[]; why?: string }> {
 async function watch(): Promise<void> {
   let last = Atomics.load(i32, BEAT);
   let changed = Date.now();
+  let before = sched();
   while (!stopped()) {
     await pause(every);
     const beat = Atomics.load(i32, BEAT);
     if (beat !== last) {
       last = beat;
       changed = Date.now();
+      before = sched();
       continue;
     }
     if (Date.now() - changed < threshold) continue;
@@ -81,10 +108,15 @@ async function watch(): Promise<void> {
     while (Atomics.load(i32, BEAT) === beat && !stopped()) await pause(every);
     if (stopped()) return;
     const ms = Math.round(f64[BEAT_TIME]! - since);
-    const report: BlockedReport = { ms, frames: taken.frames, why: taken.why };
-    parentPort!.postMessage(report);
+    const after = sched();
+    // A hub thread that spent most of the time waiting for a CPU was held by
+    // an overloaded machine, not by its own code: nothing to name.
+    const starved = before && after && after.queued - before.queued > ms / 2;
+    const fiber = taken.frames?.some((f) => f.includes(FIBER_RUN));
+    if (!starved && !fiber) parentPort!.postMessage({ ms, frames: taken.frames, why: taken.why } satisfies BlockedReport);
     last = Atomics.load(i32, BEAT);
     changed = Date.now();
+    before = after;
   }
 }
 
