@@ -87,6 +87,19 @@ describe('deadlock report', () => {
     expect(json(r.lines[0])).toEqual({ result: 'set by the hub', published: [] });
   });
 
+  it('under greenthread run: the app waiting on a green thread that waits on an empty Queue (GREENTHREAD_DEADLOCK_MS)', () => {
+    // It hangs after the report, as it would without one: ended by the timeout.
+    const r = spawnSync(process.execPath, [cli, 'run', fixture('deadlock-app.mjs')], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 3000,
+      env: { ...process.env, GREENTHREAD_DEADLOCK_MS: '300' },
+    });
+    expect(count(r.stderr, DEADLOCK)).toBe(1);
+    expect(r.stderr).toMatch(/green thread 0 \(deadlock-app\.mjs\) waits in GreenThread\.wait on green thread 1/);
+    expect(r.stderr).toMatch(/green thread 1 \(consumer\) waits in Queue\.get on object \d+/);
+  });
+
   it('is off with deadlockThreshold 0', () => {
     const r = run([fixture('deadlock.mjs'), '0']);
     expect(r.stderr).not.toContain(DEADLOCK);
