@@ -23,6 +23,9 @@ interface Running {
   i32: Int32Array;
 }
 let running: Running | undefined;
+
+/** Milliseconds between the hub's start and the watchdog's. */
+const WATCHDOG_DELAY = 500;
 let exitHooked = false;
 
 /** Starts (or restarts, or stops, for 0) the watchdog with `threshold` ms. */
@@ -54,8 +57,9 @@ function start(threshold: number): Running {
   const timer = setInterval(beat, every);
   timer.unref();
   const r: Running = { threshold, worker: undefined, timer, i32 };
-  // Started on the next turn, so that the spawn that started the hub does not wait for it.
-  setImmediate(() => {
+  // Started a little after the hub, so that it does not compete for the cores
+  // with the first carriers; it still sees a stall that began before it came up.
+  setTimeout(() => {
     if (running !== r) return;
     // Its own flags only: it loads nothing of the application (no --import hooks).
     const worker = new Worker(ENTRY, { workerData: { sab, threshold, every }, execArgv: [], name: 'greenthread-watchdog' });
@@ -63,7 +67,7 @@ function start(threshold: number): Running {
     worker.on('error', (err) => process.emitWarning(`greenthread: the hub's watchdog failed: ${err.message}`, { code: 'ERR_GREEN_WATCHDOG' }));
     worker.unref();
     r.worker = worker;
-  }).unref();
+  }, WATCHDOG_DELAY).unref();
   if (!exitHooked) {
     exitHooked = true;
     // An exiting hub stops beating: that is not a stall.
