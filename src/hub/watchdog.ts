@@ -9,6 +9,7 @@
  *
  * Runs on the hub only.
  */
+import inspector from 'node:inspector';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { channels } from './diagnostics.js';
@@ -32,7 +33,8 @@ let exitHooked = false;
 export function watchHub(threshold: number): void {
   if (running?.threshold === threshold) return;
   stopWatching();
-  if (threshold > 0) running = start(threshold);
+  // Under a debugger (--inspect), its pauses are not blocks, and the watchdog's own pause must not resume them.
+  if (threshold > 0 && !inspector.url()) running = start(threshold);
 }
 
 function stopWatching(): void {
@@ -77,6 +79,11 @@ function start(threshold: number): Running {
 }
 
 function report(m: BlockedReport, threshold: number): void {
+  if (inspector.url()) {
+    // A debugger was attached since (SIGUSR1): stand aside.
+    stopWatching();
+    return;
+  }
   const where = m.frames?.length
     ? `, at:\n${m.frames.map((f) => `    ${f}`).join('\n')}`
     : `; its stack could not be taken (${m.why ?? 'unknown'})`;
