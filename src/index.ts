@@ -35,7 +35,7 @@ export {
   codes,
 } from './errors.js';
 export type { GreenOptions } from './hub/config.js';
-export type { GreenThreadInfo, RequestInfo } from './hub/diagnostics.js';
+export type { GreenThreadInfo, ParkedOn } from './hub/diagnostics.js';
 export { Event } from './sync/event.js';
 export { Semaphore, BoundedSemaphore, Lock } from './sync/semaphore.js';
 export { Queue } from './sync/queue.js';

@@ -13,7 +13,7 @@
  *
  * Runs on the hub only.
  */
-import { channels, describeRequest, parkStackOf, userFrames, type RequestInfo } from './diagnostics.js';
+import { channels, describeRequest, parkStackOf, userFrames, type ParkedOn } from './diagnostics.js';
 import type { Hub } from './hub.js';
 import type { HubRequest, ThreadRecord } from './types.js';
 
@@ -33,7 +33,7 @@ const WAITS = new Set([
 interface Wait {
   t: ThreadRecord;
   req: HubRequest;
-  info: RequestInfo;
+  info: ParkedOn;
 }
 
 let timer: NodeJS.Timeout | undefined;

@@ -157,7 +157,7 @@ export function patched(options: object, version: number): void {
 
 // ---------------------------------------------------------------- describing requests
 
-export interface RequestInfo {
+export interface ParkedOn {
   /** The op code's name (src/channel/ops.ts): SLEEP, WAIT, OBJ_CALL, ... */
   op: string;
   /** What was called, when the op is a call on something: Event.wait, Queue.get, GreenThread.wait. */
@@ -175,7 +175,7 @@ const kindName = (o: object) => o.constructor.name.replace(/State$/, '').replace
 /** Timeout argument's position among a method's arguments. */
 const TIMEOUT_ARG: Record<string, number> = { wait: 0, acquire: 0, get: 0, put: 1 };
 
-export function describeRequest(req: HubRequest): RequestInfo {
+export function describeRequest(req: HubRequest): ParkedOn {
   const op = opName(req.op);
   if (req.op === Op.WAIT) return { op, call: 'GreenThread.wait', object: req.num };
   if (req.op === Op.SLEEP) return { op, call: 'sleep', timeout: req.num };
@@ -207,7 +207,7 @@ export interface GreenThreadInfo {
   /** The green thread that spawned it; undefined when spawned on the hub. */
   parent: number | undefined;
   /** What it is parked on, when parked. */
-  parkedOn: RequestInfo | undefined;
+  parkedOn: ParkedOn | undefined;
   /** Milliseconds it has been parked, when parked. */
   parkedMs: number | undefined;
   /** Where it was spawned (frames of user code), when tracing was on then. */

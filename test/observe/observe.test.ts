@@ -80,6 +80,13 @@ describe('deadlock report', () => {
     ]);
   });
 
+  it('two green threads taking two Locks in opposite orders: one report naming both', () => {
+    const r = run([fixture('deadlock.mjs'), '300', 'locks']);
+    expect(count(r.stderr, DEADLOCK)).toBe(1);
+    expect(r.stderr).toMatch(/green thread 1 \(takesBoth\) waits in Semaphore\.acquire on object 2/);
+    expect(r.stderr).toMatch(/green thread 2 \(takesBoth\) waits in Semaphore\.acquire on object 1/);
+  });
+
   it('a green thread waiting on an Event that a hub timer will set is not a deadlock', () => {
     const r = run([fixture('no-deadlock.mjs')]);
     expect(r.status).toBe(0);
