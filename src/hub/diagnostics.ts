@@ -200,7 +200,11 @@ export function useObjects(hub: Hub): void {
 export interface GreenThreadInfo {
   id: number;
   name: string;
-  /** queued (waiting for a carrier), running, parked (waiting for the hub's answer), finished (its function returned; its event loop still has work). */
+  /**
+   * queued (waiting for a carrier), running, parked (waiting for the hub's
+   * answer), finished (its function returned; its event loop still has work:
+   * only where the hub is told, as for a kill while it drains; else running).
+   */
   state: 'queued' | 'running' | 'parked' | 'finished';
   /** Index of the carrier it runs on. */
   carrier: number | undefined;

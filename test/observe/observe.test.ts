@@ -48,6 +48,14 @@ describe('hub blocking detection', () => {
     expect(json(r.lines[1])).toEqual({ published: [{ ms: true, threshold: 100, named: true }] });
   });
 
+  it('names the JavaScript caller of a hold in native code (execFileSync on the hub)', () => {
+    const r = run([fixture('hub-blocked.mjs'), 'native'], { GREENTHREAD_BLOCKED_MS: undefined });
+    expect(r.status).toBe(0);
+    expect(count(r.stderr, BLOCKED)).toBe(1);
+    expect(r.stderr).toMatch(/at holdTheHubInNativeCode \(file:\/\/.*hub-blocked\.mjs:\d+:\d+\)/);
+    expect(json(r.lines[1])).toEqual({ published: [{ ms: true, threshold: 100, named: true }] });
+  });
+
   it('is off with NODE_ENV=production, with GREENTHREAD_BLOCKED_MS=0, and below a raised threshold', () => {
     for (const env of [{ NODE_ENV: 'production' }, { GREENTHREAD_BLOCKED_MS: '0' }, { GREENTHREAD_BLOCKED_MS: '5000' }]) {
       const r = run([fixture('hub-blocked.mjs')], env);
@@ -136,6 +144,13 @@ describe('dumpGreenThreads', () => {
     expect(await waiter.result).toBe('go');
     await napper.result;
     expect(dumpGreenThreads().filter((g) => g.id === waiter.id || g.id === napper.id)).toEqual([]);
+  });
+
+  it('tells queued from parked and running (one carrier only)', () => {
+    const r = run([fixture('states.mjs')]);
+    expect(r.status).toBe(0);
+    // The third has returned but its own loop still has a timer: it holds its carrier, running.
+    expect(json(r.lines[0])).toEqual({ first: { 1: 'parked', 2: 'queued' }, second: { 3: 'running' } });
   });
 
   it('with traceSpawns, tells where each green thread was spawned and where it parked', async () => {
