@@ -14,7 +14,7 @@
 import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { configure, monkeyPatch, type PatchOptions } from './index.js';
+import { configure, formatGreenThreads, monkeyPatch, type PatchOptions } from './index.js';
 import { patchesWithout } from './patches/monkey-patch.js';
 import { runMain } from './hub/run-main.js';
 
@@ -32,6 +32,9 @@ Options (before the app path):
                        --no-patch=fs,dns); alone: patch nothing
   --min-carriers <n>   carriers kept warm (default: number of cores, at least 2)
   --max-carriers <n>   hard cap on carriers (default: sized from memory)
+  --inspect-green      trace where green threads are spawned and park, and
+                       print every live green thread to stderr on SIGUSR2
+                       (kill -USR2 <pid>)
   --processes <n>      run n copies of the app, each with its own hub and
                        carriers, sharing listening sockets (node:cluster)
   -h, --help           this text
@@ -66,7 +69,14 @@ function main(argv: string[]): void {
     const takesValue = rest[split] === '--min-carriers' || rest[split] === '--max-carriers' || rest[split] === '--processes';
     split += takesValue ? 2 : 1;
   }
-  let values: { 'min-carriers'?: string; 'max-carriers'?: string; 'no-patch'?: string | boolean; processes?: string; help?: boolean };
+  let values: {
+    'min-carriers'?: string;
+    'max-carriers'?: string;
+    'no-patch'?: string | boolean;
+    'inspect-green'?: boolean;
+    processes?: string;
+    help?: boolean;
+  };
   // parseArgs has no optional values: a bare --no-patch means every module.
   const optionArgs = rest.slice(0, split).map((a) => (a === '--no-patch' ? '--no-patch=all' : a));
   try {
@@ -76,6 +86,7 @@ function main(argv: string[]): void {
         'min-carriers': { type: 'string' },
         'no-patch': { type: 'string' },
         'max-carriers': { type: 'string' },
+        'inspect-green': { type: 'boolean' },
         processes: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -103,6 +114,7 @@ function main(argv: string[]): void {
   } catch (err) {
     fail((err as Error).message);
   }
+  if (values['inspect-green']) inspectGreen();
   let patches: PatchOptions;
   try {
     patches = patchesWithout(typeof values['no-patch'] === 'string' ? values['no-patch'] : undefined);
@@ -111,6 +123,12 @@ function main(argv: string[]): void {
   }
   if (Object.values(patches).some(Boolean)) monkeyPatch(patches);
   runMain(app, rest.slice(split + 1));
+}
+
+/** `--inspect-green`: trace spawns and parks; SIGUSR2 prints every live green thread. */
+function inspectGreen(): void {
+  configure({ traceSpawns: true });
+  process.on('SIGUSR2', () => process.stderr.write(formatGreenThreads()));
 }
 
 /**

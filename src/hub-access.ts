@@ -35,3 +35,9 @@ export function netCounts(): { sockets: number; servers: number } {
 export function hubBlocking(): typeof import('./hub/block-on-hub.js') {
   return requireHere('./hub/block-on-hub.js') as typeof import('./hub/block-on-hub.js');
 }
+
+/** The hub's diagnostics (the dump of green threads). */
+export function hubDiagnostics(): typeof import('./hub/diagnostics.js') {
+  getHub();
+  return requireHere('./hub/diagnostics.js') as typeof import('./hub/diagnostics.js');
+}

@@ -14,7 +14,8 @@
  */
 import { carrierBackend } from './backend.js';
 import { GreenArgumentError } from './errors.js';
-import { getHub, getObjects, netCounts } from './hub-access.js';
+import { getHub, getObjects, hubDiagnostics, netCounts } from './hub-access.js';
+import type { GreenThreadInfo } from './hub/diagnostics.js';
 import type { GreenOptions } from './hub/config.js';
 
 export { GreenThread, spawn, sleep, current, isGreenThread, type KillOptions } from './green-thread.js';
@@ -34,6 +35,7 @@ export {
   codes,
 } from './errors.js';
 export type { GreenOptions } from './hub/config.js';
+export type { GreenThreadInfo, ParkedOn } from './hub/diagnostics.js';
 export { Event } from './sync/event.js';
 export { Semaphore, BoundedSemaphore, Lock } from './sync/semaphore.js';
 export { Queue } from './sync/queue.js';
@@ -86,4 +88,43 @@ export function configure(options: GreenOptions): void {
  */
 export function poolStats(): ReturnType<ReturnType<typeof getHub>['stats']> & { objects: number; sockets: number; servers: number } {
   return { ...getHub().stats(), objects: getObjects().size, ...netCounts() };
+}
+
+/**
+ * Every live green thread: id, name, state (queued, running, parked,
+ * finished), the carrier it runs on, what it is parked on (the op, the call
+ * and the hub object or green thread it waits for) and for how long, and,
+ * when `configure({ traceSpawns: true })` was on, where it was spawned and
+ * where it parked. A plain array; {@link formatGreenThreads} makes it text.
+ * On the hub only (under `greenthread run`, use `--inspect-green`).
+ *
+ * @example
+ * ```ts
+ * configure({ traceSpawns: true })
+ * const ev = new Event()
+ * spawn((ev) => ev.wait(), ev)
+ * setTimeout(() => console.error(formatGreenThreads()), 100)
+ * // green thread 1 (anonymous): parked on Event.wait #1 [OBJ_CALL] for 98 ms, carrier 0
+ * ```
+ */
+export function dumpGreenThreads(): GreenThreadInfo[] {
+  if (carrierBackend()) {
+    throw new GreenArgumentError(
+      'dumpGreenThreads() reads the hub and runs on the main thread, not in a green thread; ' +
+        'under `greenthread run`, start it with --inspect-green and send the process SIGUSR2',
+    );
+  }
+  return hubDiagnostics().dump(getHub());
+}
+
+/**
+ * The dump of {@link dumpGreenThreads} as text, one block per green thread.
+ *
+ * @example
+ * ```ts
+ * process.on('SIGUSR2', () => process.stderr.write(formatGreenThreads()))
+ * ```
+ */
+export function formatGreenThreads(list: GreenThreadInfo[] = dumpGreenThreads()): string {
+  return hubDiagnostics().format(list);
 }

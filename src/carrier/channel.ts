@@ -20,6 +20,8 @@ import {
   RESP_STATUS,
   RING_START,
   RING_TAIL,
+  OP_TRACED,
+  TRACE,
   STATUS_KILLED,
   STATUS_OK,
   STATUS_TIMEOUT,
@@ -94,6 +96,11 @@ export function park(op: number, num = 0, value?: unknown): unknown {
   channel.f64[F64_REQ] = num;
   if (value === undefined) i32[REQ_LEN] = LEN_NONE;
   else channel.writeBytes(REQ_LEN, serialize(value, 'argument'), port);
+  // Tracing (a diagnostic the hub turns on): the stack where it parks follows the payload.
+  if (i32[TRACE] !== 0) {
+    port.postMessage(new Error().stack);
+    op |= OP_TRACED;
+  }
   i32[REQ_OP] = op;
   const mine = ++seq | 0;
   Atomics.store(i32, REQ_SEQ, mine);

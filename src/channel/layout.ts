@@ -51,7 +51,15 @@ export const CMD_SEQ = 6;
 export const CMD_LEN = 7;
 /** Id of the green thread the carrier is running (0 when idle). Diagnostic only. */
 export const THREAD_ID = 8;
+/**
+ * Set by the hub when it traces green threads (configure({ traceSpawns })):
+ * then each request carries OP_TRACED in REQ_OP and the carrier's stack
+ * follows its payload on the carrier's MessagePort. Diagnostic only.
+ */
+export const TRACE = 9;
 export const HEADER_SLOTS = 16;
+/** Flag in REQ_OP: the request's stack follows on the port (see TRACE). */
+export const OP_TRACED = 1 << 16;
 
 // ---- Float64 slots, after the Int32 header ----
 export const F64_OFFSET = HEADER_SLOTS * 4;

@@ -27,6 +27,26 @@ export interface GreenOptions {
    * ends only that green thread's carrier, and the green thread fails.
    */
   exitForwarding?: boolean;
+  /**
+   * Report (on stderr and on the `greenthread:hub-blocked` diagnostics
+   * channel) when the hub's event loop is held longer than this many
+   * milliseconds, naming what held it. 0 turns it off. Default: 100, or the
+   * `GREENTHREAD_BLOCKED_MS` environment variable; off when
+   * `NODE_ENV=production`.
+   */
+  blockedThreshold?: number;
+  /**
+   * Report a deadlock (every live green thread waits, with no timeout, on
+   * something only another green thread can release, and nothing else is
+   * pending) once it has lasted this many milliseconds. 0 turns it off.
+   * Default: 2000, or the `GREENTHREAD_DEADLOCK_MS` environment variable.
+   */
+  deadlockThreshold?: number;
+  /**
+   * Record where each green thread was spawned and where it parked, for
+   * {@link dumpGreenThreads}. Capturing stacks costs: off by default.
+   */
+  traceSpawns?: boolean;
 }
 
 export type ResolvedOptions = Required<Omit<GreenOptions, 'resourceLimits'>> & { resourceLimits?: ResourceLimits };
@@ -41,7 +61,22 @@ export function defaultOptions(): ResolvedOptions {
     maxCarriers: Math.min(4096, Math.max(16, byMemory)),
     idleTimeout: 30_000,
     exitForwarding: true,
+    blockedThreshold: envMs('GREENTHREAD_BLOCKED_MS', process.env.NODE_ENV === 'production' ? 0 : 100),
+    deadlockThreshold: envMs('GREENTHREAD_DEADLOCK_MS', 2000),
+    traceSpawns: false,
   };
+}
+
+/** A number of milliseconds from the environment; `fallback` when unset or not a non-negative integer. */
+function envMs(name: string, fallback: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (Number.isInteger(n) && n >= 0) return n;
+  process.emitWarning(`greenthread: ${name} must be a non-negative integer of milliseconds, got '${v}'; using ${fallback}`, {
+    code: 'ERR_GREEN_INVALID_ARG',
+  });
+  return fallback;
 }
 
 function positiveInt(name: string, v: unknown, allowZero = false): number {
@@ -60,6 +95,12 @@ export function resolveOptions(base: ResolvedOptions, opts: GreenOptions): Resol
   if (opts.exitForwarding !== undefined) {
     if (typeof opts.exitForwarding !== 'boolean') throw new GreenArgumentError('options.exitForwarding must be a boolean');
     out.exitForwarding = opts.exitForwarding;
+  }
+  if (opts.blockedThreshold !== undefined) out.blockedThreshold = positiveInt('blockedThreshold', opts.blockedThreshold, true);
+  if (opts.deadlockThreshold !== undefined) out.deadlockThreshold = positiveInt('deadlockThreshold', opts.deadlockThreshold, true);
+  if (opts.traceSpawns !== undefined) {
+    if (typeof opts.traceSpawns !== 'boolean') throw new GreenArgumentError('options.traceSpawns must be a boolean');
+    out.traceSpawns = opts.traceSpawns;
   }
   if (opts.resourceLimits !== undefined) out.resourceLimits = opts.resourceLimits;
   if (out.minCarriers > out.maxCarriers) {

@@ -18,6 +18,7 @@ import {
   F64_REQ,
   F64_RESP,
   LEN_NONE,
+  OP_TRACED,
   REQ_LEN,
   REQ_OP,
   REQ_SEQ,
@@ -48,6 +49,8 @@ import { unpackOutcome as unpack, type Unpacked } from '../channel/outcome.js';
 import { revive } from '../sync/handles.js';
 import type { Holds } from './objects/registry.js';
 import type { PatchOptions } from '../patches/monkey-patch.js';
+import * as diag from './diagnostics.js';
+import * as observe from './observe.js';
 
 /** Carriers starting at once, at most: enough to keep the cores busy starting them. */
 const START_CONCURRENCY = Math.max(4, 2 * os.availableParallelism());
@@ -107,6 +110,7 @@ export class Hub {
     if (JSON.stringify(union) !== before) {
       this.patches = union;
       this.patchVersion++;
+      diag.patched(union, this.patchVersion);
     }
   }
 
@@ -120,6 +124,7 @@ export class Hub {
       );
     }
     this.options = next;
+    observe.configured(this);
     if (this.#started) this.#fill();
   }
 
@@ -151,6 +156,7 @@ export class Hub {
     this.#keepAlive.unref();
     this.#armBell();
     this.#fill();
+    observe.started(this);
   }
 
   // ---------------------------------------------------------------- doorbell
@@ -212,7 +218,8 @@ export class Hub {
     }
     if (seq !== expected) return reject(`request sequence ${seq} out of order (expected ${expected})`);
     if (carrier.pending && !carrier.pending.settled) return reject('a second request while one is pending');
-    const op = i32[REQ_OP];
+    const traced = i32[REQ_OP];
+    const op = traced & ~OP_TRACED;
     const handler = this.ops.get(op);
     if (!handler) return reject(`unknown op code ${op}`);
     let arg: unknown;
@@ -225,6 +232,8 @@ export class Hub {
     }
     const req = this.#request(carrier, thread, seq, op, carrier.view.f64[F64_REQ], arg);
     carrier.pending = req;
+    if (traced !== op) diag.tracedRequest(req, carrier.port);
+    diag.parked(req);
     // Cancelling a timeout first drops it if it fired unseen: it must not
     // come back as the answer to its own cancel. Other interrupts stay queued.
     if (op === Op.TIMEOUT_CANCEL) {
@@ -244,7 +253,7 @@ export class Hub {
   }
 
   #request(carrier: CarrierRef, thread: ThreadRecord, seq: number, op: number, num: number, arg: unknown): HubRequest {
-    return { carrier, thread, seq, op, num, arg, settled: false, cancel: undefined };
+    return { carrier, thread, seq, op, num, arg, settled: false, cancel: undefined, at: performance.now() };
   }
 
   // ---------------------------------------------------------------- replies
@@ -262,6 +271,7 @@ export class Hub {
   #settle(req: HubRequest, status: number, value: unknown): boolean {
     if (req.settled) return false;
     req.settled = true;
+    diag.resumed(req, status);
     const carrier = req.carrier;
     if (carrier.pending === req) carrier.pending = undefined;
     if (carrier.state === 'dead') return false;
@@ -326,6 +336,7 @@ export class Hub {
       settleResult: undefined,
     };
     this.threads.set(t.id, t);
+    diag.spawned(this, t);
     if (++this.#live === 1) this.#keepAlive!.ref();
     const carrier = this.#idle.pop();
     if (carrier) this.#runOn(carrier, t);
@@ -342,6 +353,7 @@ export class Hub {
     carrier.thread = t;
     t.carrier = carrier;
     t.state = 'running';
+    diag.started(t, carrier);
     const key = t.shipped.key;
     const known = carrier.known.has(key);
     carrier.known.add(key);
@@ -357,6 +369,7 @@ export class Hub {
     if (t.state === 'dead') return;
     t.state = 'dead';
     t.outcome = outcome;
+    diag.ended(t, outcome);
     for (const timer of t.timers.values()) clearTimeout(timer);
     t.timers.clear();
     t.interrupts.length = 0;
@@ -540,6 +553,7 @@ export class Hub {
 
   kill(t: ThreadRecord, reason: unknown, force: boolean): void {
     if (t.state === 'dead') return;
+    diag.killed(t, reason, force);
     const exit = (): Outcome => ({ ok: false, killed: true, error: errorToWire(new GreenThreadExit(reason)) });
     if (t.state === 'queued') {
       this.#queue.splice(this.#queue.indexOf(t), 1);

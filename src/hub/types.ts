@@ -68,6 +68,8 @@ export interface HubRequest {
   settled: boolean;
   /** Undo whatever the handler started (a timer, a waiter entry): called on kill. */
   cancel: (() => void) | undefined;
+  /** When it was made (performance.now()), for diagnostics. */
+  readonly at: number;
 }
 
 export type OpHandler = (req: HubRequest) => void;

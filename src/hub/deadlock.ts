@@ -1,0 +1,128 @@
+/**
+ * Deadlock report: when every live green thread is parked, with no timeout,
+ * on something only another green thread can release (Event.wait, a
+ * Semaphore or Lock, Queue get/put/join, a pool's spawn or waitall, waiting
+ * on another green thread), the same requests have stood for the threshold,
+ * and the process holds nothing else that could release them (no socket,
+ * child, timer or other active handle besides the hub's own), print one
+ * report naming who waits on what, instead of hanging silently.
+ *
+ * Conservative by design: a green thread that runs, sleeps, waits with a
+ * timeout, has a Timeout armed or waits on anything else (I/O, runInHub)
+ * means no report. Checked from an unref'd timer: nothing on the hot path.
+ *
+ * Runs on the hub only.
+ */
+import { channels, describeRequest, parkStackOf, userFrames, type ParkedOn } from './diagnostics.js';
+import type { Hub } from './hub.js';
+import type { HubRequest, ThreadRecord } from './types.js';
+
+/** Calls that only another green thread (or hub code) can answer. */
+const WAITS = new Set([
+  'GreenThread.wait',
+  'Event.wait',
+  'Semaphore.acquire',
+  'Queue.get',
+  'Queue.put',
+  'Queue.join',
+  'GreenPool.spawn',
+  'GreenPool.waitall',
+  'GreenPool.waitAny',
+]);
+
+interface Wait {
+  t: ThreadRecord;
+  req: HubRequest;
+  info: ParkedOn;
+}
+
+let timer: NodeJS.Timeout | undefined;
+let threshold = 0;
+/** The set of waits seen standing, since when, and whether it was reported. */
+let standing: { reqs: HubRequest[]; since: number; reported: boolean } | undefined;
+
+/** Starts (or restarts, or stops, for 0) deadlock detection with `ms`. */
+export function watchDeadlocks(hub: Hub, ms: number): void {
+  if (timer && ms === threshold) return;
+  clearInterval(timer);
+  timer = undefined;
+  standing = undefined;
+  threshold = ms;
+  if (ms <= 0) return;
+  timer = setInterval(() => check(hub), Math.max(10, Math.min(Math.floor(ms / 4), 500)));
+  timer.unref();
+}
+
+/** Every live green thread's wait, if they all wait on one another; else undefined. */
+export function allWaiting(hub: Hub): Wait[] | undefined {
+  if (hub.threads.size === 0) return undefined;
+  const waits: Wait[] = [];
+  for (const t of hub.threads.values()) {
+    const req = t.carrier?.pending;
+    if (t.state !== 'running' || !req || req.settled || t.timers.size > 0 || t.interrupts.length > 0) return undefined;
+    const info = describeRequest(req);
+    if (!info.call || !WAITS.has(info.call) || info.timeout !== undefined) return undefined;
+    waits.push({ t, req, info });
+  }
+  return waits;
+}
+
+/**
+ * Active resources of the process that are not the hub's own: the hub's
+ * keep-alive timer (ref'd while green threads live) and stdio are its own.
+ */
+export function otherResources(): string[] {
+  const rest = process.getActiveResourcesInfo();
+  const drop = (name: string, n: number) => {
+    for (let i = 0; i < n; i++) {
+      const at = rest.indexOf(name);
+      if (at < 0) return;
+      rest.splice(at, 1);
+    }
+  };
+  drop('Timeout', 1);
+  let stdio = 3;
+  for (const name of ['TTYWrap', 'PipeWrap']) {
+    while (stdio > 0 && rest.includes(name)) {
+      drop(name, 1);
+      stdio--;
+    }
+  }
+  return rest;
+}
+
+function check(hub: Hub): void {
+  const waits = allWaiting(hub);
+  if (!waits) {
+    standing = undefined;
+    return;
+  }
+  const reqs = waits.map((w) => w.req);
+  const now = performance.now();
+  if (!standing || standing.reqs.length !== reqs.length || standing.reqs.some((r, i) => r !== reqs[i])) {
+    standing = { reqs, since: now, reported: false };
+    return;
+  }
+  if (standing.reported || now - standing.since < threshold) return;
+  if (otherResources().length > 0) return;
+  standing.reported = true;
+  report(waits, Math.round(now - standing.since));
+}
+
+function report(waits: Wait[], ms: number): void {
+  const lines = [
+    `greenthread: deadlock: all ${waits.length} live green thread(s) have waited ${ms} ms on one another, ` +
+      `with no I/O, timer or other work pending that could release them:`,
+  ];
+  for (const { t, req, info } of waits) {
+    lines.push(`  green thread ${t.id} (${t.name}) waits in ${info.call} on ${info.call === 'GreenThread.wait' ? 'green thread' : 'object'} ${info.object}`);
+    for (const f of userFrames(parkStackOf(req)).slice(0, 4)) lines.push(`      ${f}`);
+  }
+  process.stderr.write(lines.join('\n') + '\n');
+  if (channels.deadlock.hasSubscribers) {
+    channels.deadlock.publish({
+      ms,
+      threads: waits.map(({ t, info }) => ({ id: t.id, name: t.name, call: info.call, object: info.object })),
+    });
+  }
+}

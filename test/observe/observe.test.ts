@@ -1,0 +1,240 @@
+// Observability: the hub-blocking watchdog, the deadlock report, the dump of
+// green threads (in process and through `greenthread run --inspect-green`),
+// diagnostics_channel and NODE_DEBUG. Whatever is read from stderr or stdout
+// runs in its own process, with real workers.
+import { spawn as spawnChild, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type * as GT from '../../dist/index.js';
+
+const load = createRequire(import.meta.url);
+const gt = load('../../dist/index.js') as typeof GT;
+const tasks = load('../fixtures/observe/tasks.mjs');
+const { configure, dumpGreenThreads, formatGreenThreads, spawn, Event, GreenArgumentError } = gt;
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+const fixture = (name: string) => `test/fixtures/observe/${name}`;
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs a fixture to its end; env adds to (or, with undefined, removes from) this process's. */
+function run(args: string[], env: Record<string, string | undefined> = {}) {
+  const merged: Record<string, string | undefined> = { ...process.env, NODE_ENV: 'test', ...env };
+  for (const k of Object.keys(merged)) if (merged[k] === undefined) delete merged[k];
+  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 60_000, env: merged as NodeJS.ProcessEnv });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, lines: r.stdout.split('\n').filter(Boolean) };
+}
+const json = (line: string | undefined) => JSON.parse(line ?? 'null');
+const count = (text: string, what: string) => text.split(what).length - 1;
+
+// This process's own hub is not under test here, and spawnSync below holds it: no reports of that.
+configure({ blockedThreshold: 0 });
+
+const BLOCKED = "greenthread: the hub's event loop was held for about";
+const DEADLOCK = 'greenthread: deadlock:';
+
+describe('hub blocking detection', () => {
+  it('a hub that busy-loops for 300 ms gets exactly one report, naming the function that held it', () => {
+    const r = run([fixture('hub-blocked.mjs')], { GREENTHREAD_BLOCKED_MS: undefined });
+    expect(r.status).toBe(0);
+    expect(json(r.lines[0])).toEqual({ result: 'slept' });
+    expect(count(r.stderr, BLOCKED)).toBe(1);
+    expect(r.stderr).toMatch(/held for about \d+ ms \(blockedThreshold 100 ms\)/);
+    expect(r.stderr).toMatch(/at holdTheHub \(file:\/\/.*hub-blocked\.mjs:\d+:\d+\)/);
+    const ms = Number(/held for about (\d+) ms/.exec(r.stderr)![1]);
+    expect(ms).toBeGreaterThanOrEqual(250);
+    // The same report on diagnostics_channel.
+    expect(json(r.lines[1])).toEqual({ published: [{ ms: true, threshold: 100, named: true }] });
+  });
+
+  it('names the JavaScript caller of a hold in native code (execFileSync on the hub)', () => {
+    const r = run([fixture('hub-blocked.mjs'), 'native'], { GREENTHREAD_BLOCKED_MS: undefined });
+    expect(r.status).toBe(0);
+    expect(count(r.stderr, BLOCKED)).toBe(1);
+    expect(r.stderr).toMatch(/at holdTheHubInNativeCode \(file:\/\/.*hub-blocked\.mjs:\d+:\d+\)/);
+    expect(json(r.lines[1])).toEqual({ published: [{ ms: true, threshold: 100, named: true }] });
+  });
+
+  it('is off with NODE_ENV=production, with GREENTHREAD_BLOCKED_MS=0, and below a raised threshold', () => {
+    for (const env of [{ NODE_ENV: 'production' }, { GREENTHREAD_BLOCKED_MS: '0' }, { GREENTHREAD_BLOCKED_MS: '5000' }]) {
+      const r = run([fixture('hub-blocked.mjs')], env);
+      expect(r.status).toBe(0);
+      expect(r.stderr).not.toContain(BLOCKED);
+      expect(json(r.lines[1])).toEqual({ published: [] });
+    }
+  });
+
+  it('configure() validates the new options, naming them', () => {
+    for (const bad of [{ blockedThreshold: -1 }, { deadlockThreshold: 1.5 }, { traceSpawns: 'yes' }]) {
+      expect(() => configure(bad as never)).toThrow(GreenArgumentError);
+    }
+    expect(() => configure({ blockedThreshold: -1 })).toThrow(/options\.blockedThreshold/);
+  });
+});
+
+describe('deadlock report', () => {
+  it('two green threads each waiting on an Event only the other would set: one report naming both', () => {
+    const r = run([fixture('deadlock.mjs'), '300']);
+    expect(r.status).toBe(0);
+    expect(count(r.stderr, DEADLOCK)).toBe(1);
+    expect(r.stderr).toMatch(/green thread 1 \(first\) waits in Event\.wait on object 1/);
+    expect(r.stderr).toMatch(/green thread 2 \(second\) waits in Event\.wait on object 2/);
+    const { published } = json(r.lines[0]);
+    expect(published).toHaveLength(1);
+    expect(published[0].threads).toEqual([
+      { id: 1, name: 'first', call: 'Event.wait', object: 1 },
+      { id: 2, name: 'second', call: 'Event.wait', object: 2 },
+    ]);
+  });
+
+  it('two green threads taking two Locks in opposite orders: one report naming both', () => {
+    const r = run([fixture('deadlock.mjs'), '300', 'locks']);
+    expect(count(r.stderr, DEADLOCK)).toBe(1);
+    expect(r.stderr).toMatch(/green thread 1 \(takesBoth\) waits in Semaphore\.acquire on object 2/);
+    expect(r.stderr).toMatch(/green thread 2 \(takesBoth\) waits in Semaphore\.acquire on object 1/);
+  });
+
+  it('a green thread waiting on an Event that a hub timer will set is not a deadlock', () => {
+    const r = run([fixture('no-deadlock.mjs')]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toContain(DEADLOCK);
+    expect(json(r.lines[0])).toEqual({ result: 'set by the hub', published: [] });
+  });
+
+  it('under greenthread run: the app waiting on a green thread that waits on an empty Queue (GREENTHREAD_DEADLOCK_MS)', () => {
+    // It hangs after the report, as it would without one: ended by the timeout.
+    const r = spawnSync(process.execPath, [cli, 'run', fixture('deadlock-app.mjs')], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 3000,
+      env: { ...process.env, GREENTHREAD_DEADLOCK_MS: '300' },
+    });
+    expect(count(r.stderr, DEADLOCK)).toBe(1);
+    expect(r.stderr).toMatch(/green thread 0 \(deadlock-app\.mjs\) waits in GreenThread\.wait on green thread 1/);
+    expect(r.stderr).toMatch(/green thread 1 \(consumer\) waits in Queue\.get on object \d+/);
+  });
+
+  it('is off with deadlockThreshold 0', () => {
+    const r = run([fixture('deadlock.mjs'), '0']);
+    expect(r.stderr).not.toContain(DEADLOCK);
+    expect(json(r.lines[0])).toEqual({ published: [] });
+  });
+});
+
+describe('dumpGreenThreads', () => {
+  it('lists every live green thread: state, carrier, what it is parked on and for how long', async () => {
+    const ev = new Event();
+    const waiter = spawn(tasks.waitsForEvent, ev);
+    const napper = spawn(tasks.naps, 60_000);
+    await delay(300);
+    const list = dumpGreenThreads();
+    const w = list.find((g) => g.id === waiter.id)!;
+    expect(w).toMatchObject({ name: 'waitsForEvent', state: 'parked', parent: undefined, parkedOn: { op: 'OBJ_CALL', call: 'Event.wait' } });
+    expect(typeof w.carrier).toBe('number');
+    expect(w.parkedMs).toBeGreaterThanOrEqual(100);
+    // Without traceSpawns, no stacks were taken.
+    expect(w.spawnedAt).toBeUndefined();
+    expect(w.parkedAt).toBeUndefined();
+    expect(list.find((g) => g.id === napper.id)).toMatchObject({ name: 'naps', state: 'parked', parkedOn: { op: 'SLEEP', call: 'sleep', timeout: 60_000 } });
+    const text = formatGreenThreads(list);
+    expect(text).toMatch(new RegExp(`green thread ${waiter.id} \\(waitsForEvent\\): parked on Event\\.wait #\\d+ \\[OBJ_CALL\\] for \\d+ ms, carrier \\d+`));
+    ev.set('go');
+    napper.kill();
+    expect(await waiter.result).toBe('go');
+    await napper.result;
+    expect(dumpGreenThreads().filter((g) => g.id === waiter.id || g.id === napper.id)).toEqual([]);
+  });
+
+  it('tells queued from parked and running (one carrier only)', () => {
+    const r = run([fixture('states.mjs')]);
+    expect(r.status).toBe(0);
+    // The third has returned but its own loop still has a timer: it holds its carrier, running.
+    expect(json(r.lines[0])).toEqual({ first: { 1: 'parked', 2: 'queued' }, second: { 3: 'running' } });
+  });
+
+  it('with traceSpawns, tells where each green thread was spawned and where it parked', async () => {
+    configure({ traceSpawns: true });
+    try {
+      const ev = new Event();
+      const g = spawn(tasks.waitsForEvent, ev);
+      await delay(300);
+      const info = dumpGreenThreads().find((x) => x.id === g.id)!;
+      expect(info.state).toBe('parked');
+      expect(info.spawnedAt?.[0]).toMatch(/observe\.test\.ts:\d+/);
+      expect(info.parkedAt?.[0]).toMatch(/at waitsForEvent \(.*tasks\.mjs/);
+      ev.set(1);
+      await g.result;
+    } finally {
+      configure({ traceSpawns: false });
+    }
+  });
+
+  it('in a green thread, says where to use it instead', async () => {
+    const g = spawn(new URL('../fixtures/observe/dump-in-green.mjs', import.meta.url));
+    expect(await g.result).toMatch(/runs on the main thread.*--inspect-green/);
+  });
+
+  it('greenthread run --inspect-green prints the dump on SIGUSR2', async () => {
+    const child = spawnChild(process.execPath, [cli, 'run', '--inspect-green', fixture('inspect-app.mjs')], { cwd: root });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const until = async (cond: () => boolean) => {
+      for (let i = 0; i < 300 && !cond(); i++) await delay(50);
+      expect(cond()).toBe(true);
+    };
+    try {
+      await until(() => stdout.includes('ready'));
+      child.kill('SIGUSR2');
+      await until(() => /green thread 2 \(sleeper\)[^\n]*\n(\s+.*\n)*/.test(stderr) && stderr.includes('at sleeper'));
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(stderr).toContain('greenthread: 3 live green thread(s)');
+    expect(stderr).toMatch(/green thread 0 \(inspect-app\.mjs\): parked on GreenThread\.wait #1 \[WAIT\] for \d+ ms, carrier \d+/);
+    expect(stderr).toMatch(/green thread 1 \(waiter\): parked on Event\.wait #\d+ \[OBJ_CALL\] for \d+ ms, carrier \d+, spawned by 0\n\s+spawned:\n\s+at .*inspect-app\.mjs:\d+:\d+\n\s+parked:\n\s+at waiter \(.*inspect-app\.mjs/);
+    expect(stderr).toMatch(/green thread 2 \(sleeper\): parked on sleep \[SLEEP\]/);
+  });
+});
+
+describe('diagnostics_channel and NODE_DEBUG', () => {
+  const expected = [
+    { channel: 'patch', options: { childProcess: true }, version: 1 },
+    { channel: 'spawn', id: 1, name: 'napper' },
+    { channel: 'park', id: 1, op: 'SLEEP', call: 'sleep', timeout: 20 },
+    { channel: 'resume', id: 1, op: 'SLEEP', status: 'ok' },
+    { channel: 'end', id: 1, name: 'napper', outcome: 'returned' },
+    { channel: 'spawn', id: 2, name: 'waiter' },
+    { channel: 'park', id: 2, op: 'OBJ_CALL', call: 'Event.wait', object: 1 },
+    { channel: 'kill', id: 2, name: 'waiter', reason: 'enough', force: false },
+    { channel: 'resume', id: 2, op: 'OBJ_CALL', status: 'killed' },
+    { channel: 'end', id: 2, name: 'waiter', outcome: 'killed' },
+  ];
+
+  it('publishes spawn, park, resume, end, kill and patch', () => {
+    const r = run([fixture('channels.mjs')]);
+    expect(r.stderr).toBe('');
+    expect(json(r.lines[0])).toEqual(expected);
+  });
+
+  it('NODE_DEBUG=greenthread logs the same events', () => {
+    const r = run([fixture('channels.mjs')], { NODE_DEBUG: 'greenthread' });
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('GREENTHREAD ')).map((l) => l.replace(/^GREENTHREAD \d+: /, ''));
+    expect(lines).toEqual([
+      'patch {"childProcess":true} (version 1)',
+      'spawn 1 (napper)',
+      expect.stringMatching(/^run 1 \(napper\) on carrier \d+$/),
+      'park 1 on sleep',
+      'resume 1 from SLEEP (ok)',
+      'end 1 (napper): returned',
+      'spawn 2 (waiter)',
+      expect.stringMatching(/^run 2 \(waiter\) on carrier \d+$/),
+      'park 2 on Event.wait #1',
+      'kill 2 (waiter)',
+      'resume 2 from OBJ_CALL (killed)',
+      'end 2 (waiter): killed',
+    ]);
+  });
+});
