@@ -28,7 +28,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { fmt, machine, machineLine, median, parseBenchArgs, percentile, printTable, progress, runAsMain, writeJson } from '../lib/common.js';
+import { cpuSnapshot, fmt, foreignCpu, machine, machineLine, median, parseBenchArgs, percentile, printTable, progress, runAsMain, writeJson } from '../lib/common.js';
 import { chart } from './svg.js';
 import { expectedBody, spin } from './work.js';
 
@@ -63,7 +63,7 @@ const FD_SPARE = 512;
 const PRESETS = {
   full: { duration: 10, warmup: 2, connections: 50, idle: [1000, 10000] },
   quick: { duration: 2, warmup: 0.5, connections: 50, idle: [300] },
-  smoke: { duration: 0.5, warmup: 0, connections: 10, idle: [20] },
+  smoke: { duration: 1, warmup: 0, connections: 10, idle: [20] },
 };
 
 // ---------------------------------------------------------------- processes
@@ -366,6 +366,18 @@ async function idleLoad(port, count, durationMs, expected, deadline) {
 
 // ---------------------------------------------------------------- one run
 
+/**
+ * CPU that processes other than this one and the server used during a load
+ * (Linux): { seconds, share } of the machine. Over 5 % means the figures
+ * are disturbed.
+ */
+function otherLoad(sys0, serverSeconds) {
+  const f = foreignCpu(sys0, cpuSnapshot());
+  if (!f) return undefined;
+  const seconds = Math.max(0, f.seconds - serverSeconds);
+  return { seconds, share: f.share > 0 ? (f.share * seconds) / f.seconds : 0 };
+}
+
 async function measure(model, workload, opts) {
   const { env, expected, duration, warmup, connections, idleCount } = opts;
   const label = workload === 'idle' ? `${model} / idle ${idleCount}` : `${model} / ${workload}`;
@@ -399,12 +411,15 @@ async function measure(model, workload, opts) {
       if (workload === 'idle') {
         progress(NAME, `${label}: ${idleCount} keep-alive clients, a request from each every ${IDLE_PERIOD_MS / 1000} s, ${duration} s`);
         const cpu0 = treeCpu(server.pid);
+        const sys0 = cpuSnapshot();
         const r = await idleLoad(server.port, idleCount, duration * 1000, expected, deadline);
-        return { check: checked, ...r, timeouts: 0, non2xx: 0, cpuSeconds: treeCpu(server.pid) - cpu0 };
+        const cpuSeconds = treeCpu(server.pid) - cpu0;
+        return { check: checked, ...r, timeouts: 0, non2xx: 0, cpuSeconds, otherLoad: otherLoad(sys0, cpuSeconds) };
       }
       progress(NAME, `${label}: ${connections} connections, warm-up ${warmup} s, then ${duration} s`);
       if (warmup > 0) await runAutocannon(server.port, connections, warmup, expected);
       const cpu0 = treeCpu(server.pid);
+      const sys0 = cpuSnapshot();
       const res = await runAutocannon(server.port, connections, duration, expected);
       const cpuSeconds = treeCpu(server.pid) - cpu0;
       return {
@@ -418,6 +433,7 @@ async function measure(model, workload, opts) {
         non2xx: res.non2xx ?? 0,
         mismatches: res.mismatches ?? 0,
         cpuSeconds,
+        otherLoad: otherLoad(sys0, cpuSeconds),
       };
     })();
     const r = await Promise.race([work, overrun]);
@@ -426,7 +442,7 @@ async function measure(model, workload, opts) {
     progress(
       NAME,
       `${label}: ${fmt(result.rps, 0)} req/s, p99 ${fmt(result.p99, 1)} ms, peak RSS ${fmt(peakRssMb, 0)} MB, ` +
-        `${fmt(result.cpuSeconds, 1)} CPU s${result.errors + result.timeouts + result.non2xx + result.mismatches ? `, errors ${result.errors}/${result.timeouts}/${result.non2xx}/${result.mismatches}` : ''}`,
+        `${fmt(result.cpuSeconds, 1)} CPU s${result.otherLoad?.share > 0.05 ? `, DISTURBED: other processes used ${fmt(result.otherLoad.share * 100, 0)} % of the machine` : ''}${result.errors + result.timeouts + result.non2xx + result.mismatches ? `, errors ${result.errors}/${result.timeouts}/${result.non2xx}/${result.mismatches}` : ''}`,
     );
     return result;
   } catch (e) {
@@ -468,7 +484,7 @@ function rowsFor(results, workload) {
   for (const r of runs) {
     const ref = runs.find((x) => x.model === 'async' && x.connections === r.connections && !x.failed && !x.skipped);
     if (r.skipped || r.failed) {
-      rows.push([r.model, String(r.connections), r.skipped ? 'not run' : 'FAILED', '-', '-', '-', r.skipped ? `est. ${fmt(r.estimatedRssMb, 0)}` : '-', '-', '-', '-']);
+      rows.push([r.model, String(r.connections), r.skipped ? 'not run' : 'FAILED', '-', '-', '-', r.skipped ? `est. ${fmt(r.estimatedRssMb, 0)}` : '-', '-', '-', '-', '-']);
       continue;
     }
     const vs = workload === 'idle' ? (ref ? r.peakRssMb / ref.peakRssMb : NaN) : ref ? r.rps / ref.rps : NaN;
@@ -483,6 +499,7 @@ function rowsFor(results, workload) {
       fmt(r.cpuSeconds, 1),
       String(r.errors + r.timeouts + r.non2xx + r.mismatches),
       r.check.ok ? 'ok' : 'WRONG',
+      r.otherLoad ? `${fmt(r.otherLoad.share * 100, 0)} %` : '-',
     ]);
   }
   return rows;
@@ -552,7 +569,7 @@ export async function run(options = {}) {
     const order = Object.keys(MODELS);
     results.sort((a, b) => WORKLOADS.indexOf(a.workload) - WORKLOADS.indexOf(b.workload) || a.connections - b.connections || order.indexOf(a.model) - order.indexOf(b.model));
     for (const w of workloads) {
-      printTable(`${TITLES[w]}${w === 'idle' ? '' : `, ${connections} connections`}, ${duration} s per run (vs async: requests/s${w === 'idle' ? '; idle: peak RSS' : ''})`, ['model', 'connections', 'requests/s', 'vs async', 'p50 ms', 'p99 ms', 'peak RSS MB', 'CPU s', 'errors', 'answer'], rowsFor(results, w));
+      printTable(`${TITLES[w]}${w === 'idle' ? '' : `, ${connections} connections`}, ${duration} s per run (vs async: requests/s${w === 'idle' ? '; idle: peak RSS' : ''})`, ['model', 'connections', 'requests/s', 'vs async', 'p50 ms', 'p99 ms', 'peak RSS MB', 'CPU s', 'errors', 'answer', 'other load'], rowsFor(results, w));
     }
     const totalSeconds = (performance.now() - started) / 1000;
     console.log(`\nTotal ${fmt(totalSeconds, 1)} s.`);
