@@ -18,7 +18,6 @@ interface Run {
   failed?: string;
   skipped?: string;
   check?: { status: number; body: string; ok: boolean };
-  requests?: number;
   non2xx?: number;
   mismatches?: number;
 }
@@ -58,6 +57,8 @@ describe('bench/ages --smoke', () => {
     }
   });
 
+  // How many requests a model finished in its second is not checked: a
+  // process per connection may still be starting on a busy machine.
   it('every model answers 200 with the expected body, before and under load', () => {
     for (const r of result.results) {
       const what = `${r.model}/${r.workload}`;
@@ -66,7 +67,6 @@ describe('bench/ages --smoke', () => {
       if (r.workload === 'legacy') expect(r.check?.body, what).toMatch(/^legacy: slept, read 65536 bytes/);
       else if (r.workload === 'cpu') expect(r.check?.body, what).toMatch(/^cpu: \d+$/);
       else expect(r.check?.body, what).toBe('hello world');
-      expect(r.requests, what).toBeGreaterThan(0);
       expect(r.non2xx, what).toBe(0);
       expect(r.mismatches, what).toBe(0);
     }
