@@ -21,7 +21,7 @@
 // Full: 50 connections, 2 rounds of (2 s warm-up + 6 s) per model on hello,
 // legacy and cpu, each figure from the round least disturbed by other
 // processes (all rounds are kept in the JSON), and idle at 1,000 and 10,000
-// clients for 6 s (about 13 minutes in all). --quick: one round of 2 s,
+// clients for 6 s (about 8 minutes in all on 2 cores). --quick: one round of 2 s,
 // idle at 300 (under 2 minutes on 2 cores). --smoke: 1 s, 4 connections,
 // idle at 10, for the test that checks every model's answers.
 //
