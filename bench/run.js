@@ -32,8 +32,8 @@ const BENCHMARKS = {
     about: 'every model of "Concurrency through the ages" (fork ... greenthread, piscina) on hello, legacy, cpu, idle (only when named)',
     // About 10 minutes: run when named, not with the others.
     onlyWhenNamed: true,
-    // Its SVG charts go next to the --json file given here.
-    extraArgs: (values) => (values.json ? ['--svg', path.dirname(values.json)] : []),
+    // Its SVG charts go next to the --json file given here; none without one.
+    extraArgs: (values) => ['--svg', values.json ? path.dirname(values.json) : ''],
   },
 };
 

@@ -26,7 +26,7 @@
 // idle at 10, for the test that checks every model's answers.
 //
 // --json FILE also writes one SVG chart per workload into --svg DIR
-// (default: FILE's directory), named ages-<workload>.svg.
+// (default: FILE's directory; --svg '' for none), named ages-<workload>.svg.
 import { spawn as spawnChild } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -751,8 +751,11 @@ runAsMain(import.meta.url, async () => {
   if (values.json) {
     writeJson(values.json, result);
     console.log(`Results written to ${values.json}`);
-    const files = writeCharts(result, values.svg ?? path.dirname(values.json), result.command);
-    console.log(`Charts: ${files.join(', ')}`);
+    // --svg '' (as bench/run.js passes without --json): no charts.
+    if (values.svg !== '') {
+      const files = writeCharts(result, values.svg ?? path.dirname(values.json), result.command);
+      console.log(`Charts: ${files.join(', ')}`);
+    }
   }
   const failed = result.results.filter((r) => r.failed || (r.check && !r.check.ok));
   if (failed.length) {
