@@ -2,10 +2,10 @@
 // pool are per process), one after the other, and prints a summary of the
 // targets at the end.
 //
-//   node bench/run.js [roundtrip] [spawn] [rss] [sleepers] [queue] [event] [imap] [exec] [fs] [net] [fibers] [--quick] [--json out.json]
+//   node bench/run.js [roundtrip] [spawn] [rss] [sleepers] [queue] [event] [imap] [exec] [fs] [net] [fibers] [ages] [--quick] [--json out.json]
 //   npm run bench -- roundtrip --quick
 //
-// With no names it runs all of them. Every benchmark has its own deadline;
+// With no names it runs all of them but ages (about 10 minutes), which runs when named. Every benchmark has its own deadline;
 // a benchmark that overruns it is killed and reported as failed.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -26,6 +26,15 @@ const BENCHMARKS = {
   fs: { file: 'patches/fs.js', timeoutMs: 240_000, about: 'patched fs call in a green thread vs Node\'s fs in a worker; vs parking on the hub; module loading' },
   net: { file: 'net/net.js', timeoutMs: 600_000, about: 'blocking-style HTTP and echo servers vs native async Node, 50 and 500 connections' },
   fibers: { file: 'fibers/switch.js', timeoutMs: 300_000, about: 'fiber run()/yield round trip, hub and nested runners, vs a hub round trip and node-fibers' },
+  ages: {
+    file: 'ages/run.js',
+    timeoutMs: 1_500_000,
+    about: 'every model of "Concurrency through the ages" (fork ... greenthread, piscina) on hello, legacy, cpu, idle (only when named)',
+    // About 10 minutes: run when named, not with the others.
+    onlyWhenNamed: true,
+    // Its SVG charts go next to the --json file given here; none without one.
+    extraArgs: (values) => ['--svg', values.json ? path.dirname(values.json) : ''],
+  },
 };
 
 const USAGE = `node bench/run.js [${Object.keys(BENCHMARKS).join('] [')}] [--quick] [--json FILE]
@@ -50,7 +59,7 @@ async function main() {
     console.log(USAGE);
     return 0;
   }
-  const names = positionals.length ? positionals : Object.keys(BENCHMARKS);
+  const names = positionals.length ? positionals : Object.keys(BENCHMARKS).filter((n) => !BENCHMARKS[n].onlyWhenNamed);
   const unknown = names.filter((n) => !(n in BENCHMARKS));
   if (unknown.length) {
     console.error(`unknown benchmark(s): ${unknown.join(', ')}\n\n${USAGE}`);
@@ -70,12 +79,13 @@ async function main() {
       const file = path.join(dir, `${name}.json`);
       const args = [new URL(b.file, import.meta.url).pathname, '--json', file];
       if (values.quick) args.push('--quick');
+      if (b.extraArgs) args.push(...b.extraArgs(values));
       console.log(`\n## ${name}`);
       progress('run', `${name}: starting (deadline ${b.timeoutMs / 1000} s)`);
       const t0 = performance.now();
       const cpu0 = cpuSnapshot();
       try {
-        await runBenchmark(args, b.timeoutMs);
+        await runBenchmark(args, b.timeoutMs, `npm run bench -- ${process.argv.slice(2).join(' ')}`.trimEnd());
         results[name] = JSON.parse(readFileSync(file, 'utf8'));
         const other = foreignCpu(cpu0, cpuSnapshot());
         results[name].otherLoad = other;
@@ -114,9 +124,9 @@ async function main() {
  * process group, so that a deadline (or Ctrl-C here) ends it together with
  * the child processes it started.
  */
-function runBenchmark(args, timeoutMs) {
+function runBenchmark(args, timeoutMs, command) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: 'inherit', detached: true });
+    const child = spawn(process.execPath, args, { stdio: 'inherit', detached: true, env: { ...process.env, AGES_COMMAND: command } });
     const killGroup = () => {
       try {
         process.kill(-child.pid, 'SIGKILL');
