@@ -7,11 +7,14 @@
  * meanwhile. Without deasync the caller falls back to Node's own blocking
  * call (see the patches).
  *
- * deasync runs the event loop re-entrantly, so such calls nest: a callback
- * that runs while one waits and makes another one returns first (last in,
- * first out), and the outer call returns only after it. Everything here
- * waits on callbacks, never on promises: a promise-based wait inside a
- * microtask never settles under deasync.
+ * deasync runs the event loop re-entrantly, so a callback that runs while
+ * one call waits may make another. Such calls do not nest here: only one
+ * call at a time waits under deasync, and one made meanwhile runs Node's own
+ * blocking call (so it returns first, and the outer one after it). Nesting
+ * deasync's loops, under load, loses children's exits and hangs the process
+ * (many concurrent requests on a server that calls execSync on its main
+ * thread did). Everything here waits on callbacks, never on promises: a
+ * promise-based wait inside a microtask never settles under deasync.
  *
  * Set GREENTHREAD_NO_DEASYNC=1 to ignore an installed deasync.
  *
@@ -40,15 +43,26 @@ function load(): Deasync | null {
   return deasync;
 }
 
-/** Whether patched calls on the hub keep its loop running (deasync is installed). */
-export function canWaitOnHub(): boolean {
+/** Whether the optional deasync is installed (and not turned off). */
+export function hasDeasync(): boolean {
   return load() !== null;
+}
+
+/** Calls waiting under deasync right now (0 or 1, see above). */
+let waiting = 0;
+
+/**
+ * Whether a patched call on the hub can wait with the loop running now:
+ * deasync is installed and no other call is already waiting under it.
+ */
+export function canWaitOnHub(): boolean {
+  return waiting === 0 && load() !== null;
 }
 
 /** Waits for `start`'s callback while the hub's loop runs; undefined when deasync is missing. */
 function waitOnHub<T>(start: (done: (err: unknown, value?: T) => void) => void): { value: T } | undefined {
   const d = load();
-  if (!d) return undefined;
+  if (!d || waiting > 0) return undefined;
   let settled = false;
   let error: unknown;
   let value: T | undefined;
@@ -57,7 +71,12 @@ function waitOnHub<T>(start: (done: (err: unknown, value?: T) => void) => void):
     error = err;
     value = v;
   });
-  d.loopWhile(() => !settled);
+  waiting++;
+  try {
+    d.loopWhile(() => !settled);
+  } finally {
+    waiting--;
+  }
   if (error) throw error;
   return { value: value as T };
 }

@@ -51,10 +51,15 @@ const calls = {
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 
 let warnedOnHub = false;
-/** On the hub without deasync: Node's own call will block the hub; say so once. */
+/**
+ * On the hub, when the call cannot wait with the loop running (no deasync,
+ * or another call already waits under it): Node's own call will block the
+ * hub. Without deasync, say so once.
+ */
 function blockingOnHub(name: string): boolean {
-  if (hubBlocking().canWaitOnHub()) return false;
-  if (!warnedOnHub) {
+  const hub = hubBlocking();
+  if (hub.canWaitOnHub()) return false;
+  if (!warnedOnHub && !hub.hasDeasync()) {
     warnedOnHub = true;
     process.emitWarning(
       `child_process.${name} was called on the hub thread, where it cannot park: it blocks every green thread until the child ends. ` +
