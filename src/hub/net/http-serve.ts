@@ -40,6 +40,11 @@ const BATCH_MAX = 32;
 /** Handler green threads that may compute at once: more would only take turns on the cores. */
 const RUNNABLE = Math.max(1, os.availableParallelism());
 
+function hasHeader(headers: Record<string, unknown>, name: string): boolean {
+  for (const key of Object.keys(headers)) if (key.toLowerCase() === name) return true;
+  return false;
+}
+
 class HttpServeState extends HubObject {
   #queue: Pending[] = [];
   /** Handler green threads waiting in HTTP_NEXT, most recent last. */
@@ -218,7 +223,9 @@ class HttpServeState extends HubObject {
     if (r.streamed) return;
     const res = f.p.res;
     try {
-      res.writeHead(r.status, r.headers);
+      // The whole body is known: say its length, rather than sending it chunked.
+      const headers = r.body !== undefined && !hasHeader(r.headers, 'content-length') && !hasHeader(r.headers, 'transfer-encoding') ? { ...r.headers, 'content-length': r.body.byteLength } : r.headers;
+      res.writeHead(r.status, headers);
       res.end(r.body);
     } catch (err) {
       // Bad headers from the handler: the client gets a 500, the handler's green thread goes on.
