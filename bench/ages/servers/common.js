@@ -1,6 +1,8 @@
 // What the ages servers share: sending a body (always with content-length,
 // keep-alive), listening on loopback and printing the port (the first line
 // on stdout is how run.js learns it), and ending on SIGTERM.
+import http from 'node:http';
+
 export const LISTEN = { port: 0, host: '127.0.0.1', backlog: 4096 };
 
 export function send(res, body) {
@@ -26,5 +28,17 @@ export function listen(server) {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(LISTEN, () => resolve(server.address().port));
+  });
+}
+
+/** An HTTP server that answers every request with `handle()`, called blocking on this thread. */
+export function blockingServer(handle) {
+  return http.createServer((req, res) => {
+    req.resume();
+    try {
+      send(res, handle());
+    } catch (err) {
+      fail(res, err);
+    }
   });
 }

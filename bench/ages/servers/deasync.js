@@ -4,19 +4,11 @@
 // starts the child asynchronously and deasync keeps the event loop turning
 // until it ends, so other connections go on being served. Those waits nest
 // (last in, first out). readFileSync on the main thread is Node's own.
-import http from 'node:http';
 import { monkeyPatch } from '../../../dist/index.js';
-import { fail, listen, ready, send } from './common.js';
+import { blockingServer, listen, ready } from './common.js';
 
 monkeyPatch();
 const { handle } = await import('../work.js');
 
-const server = http.createServer((req, res) => {
-  req.resume();
-  try {
-    send(res, handle());
-  } catch (err) {
-    fail(res, err);
-  }
-});
+const server = blockingServer(handle);
 ready(await listen(server));

@@ -1,17 +1,9 @@
 // fork: the child that serves one connection (see fork.js), blocking freely:
 // it is the only connection this process has.
-import http from 'node:http';
 import { handle } from '../work.js';
-import { fail, send } from './common.js';
+import { blockingServer } from './common.js';
 
-const server = http.createServer((req, res) => {
-  req.resume();
-  try {
-    send(res, handle());
-  } catch (err) {
-    fail(res, err);
-  }
-});
+const server = blockingServer(handle);
 
 process.on('message', (msg, socket) => {
   if (msg !== 'socket' || !socket) return;

@@ -3,10 +3,9 @@
 // (round-robin). A worker runs the blocking handler, so it serves one
 // request at a time: at most as many requests in progress as cores.
 import cluster from 'node:cluster';
-import http from 'node:http';
 import os from 'node:os';
 import { handle } from '../work.js';
-import { fail, LISTEN, ready, send } from './common.js';
+import { LISTEN, blockingServer, ready } from './common.js';
 
 if (cluster.isPrimary) {
   const n = os.availableParallelism();
@@ -20,13 +19,6 @@ if (cluster.isPrimary) {
   // Every worker listens on port 0: the primary holds one port and shares it.
   for (let i = 0; i < n; i++) cluster.fork();
 } else {
-  const server = http.createServer((req, res) => {
-    req.resume();
-    try {
-      send(res, handle());
-    } catch (err) {
-      fail(res, err);
-    }
-  });
+  const server = blockingServer(handle);
   server.listen(LISTEN);
 }
