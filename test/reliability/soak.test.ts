@@ -51,7 +51,10 @@ describe('socket soak', () => {
     expect(tally.killed + tally.timedOut).toBeGreaterThan(20);
     expect(gt.poolStats().sockets).toBe(0);
     expect(gt.poolStats().servers).toBe(0);
-    // Flat: the last samples are not far above those after the warm-up (carriers come and go, so RSS moves).
-    if (rss.length >= 4) expect(rss[rss.length - 1]!).toBeLessThan(rss[1]! * 2);
+    // Flat in the second half: carriers are started while the pool grows in the
+    // first, then come and go; a leak (a socket or carrier per client) keeps
+    // climbing, as the run before the backlog-EOF fix did (2.2 GB at half
+    // time, 3.7 GB at the end).
+    if (rss.length >= 6) expect(rss[rss.length - 1]!).toBeLessThan(rss[Math.floor(rss.length / 2)]! * 1.5);
   }, (SECONDS + 60) * 1000);
 });
