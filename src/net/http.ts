@@ -11,6 +11,7 @@ import { GreenArgumentError, HubBlockingError } from '../errors.js';
 import { shipFunction } from '../green-thread.js';
 import { callNow } from '../sync/call.js';
 import { facadeOf, HubHandle, registerKind, type HandleRef } from '../sync/handles.js';
+import { checkPort } from './socket.js';
 import type { HttpRequestWire, HttpResponseWire, HttpServeRequest, HttpWrite } from './wire.js';
 
 type Headers = Record<string, string | string[] | number>;
@@ -218,7 +219,7 @@ export function serveHttp(options: ServeHttpOptions, handler: (req: GreenRequest
   if (options === null || typeof options !== 'object') throw new GreenArgumentError('serveHttp(options, handler): options must be an object with a port');
   if (typeof handler !== 'function') throw new GreenArgumentError('serveHttp(options, handler): handler must be a function');
   const { port, concurrency = 64, maxBodyBytes = 16 * 1024 * 1024, idleTimeout = 5000 } = options;
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) throw new GreenArgumentError(`serveHttp: port must be an integer from 0 to 65535, got ${String(port)}`);
+  checkPort(port, 'serveHttp');
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new GreenArgumentError(`serveHttp: concurrency must be a positive integer, got ${String(concurrency)}`);
   const b = carrierBackend();
   if (!b) throw new HubBlockingError('serveHttp');

@@ -276,7 +276,8 @@ export interface ConnectOptions {
   tls?: Record<string, unknown> | boolean;
 }
 
-function checkPort(port: unknown, what: string): number {
+/** @internal A port as listen, connect and serveHttp take it. */
+export function checkPort(port: unknown, what: string): number {
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
     throw new GreenArgumentError(`${what}: port must be an integer from 0 to 65535, got ${String(port)}`);
   }

@@ -58,29 +58,25 @@ export class SocketState extends HubObject {
       this.#inbox.push(chunk);
       this.#inboxBytes += chunk.length;
       if (this.#inboxBytes > HIGH_WATER) socket.pause();
-      this.#feed();
+      this.#answer();
     });
     socket.on('end', () => {
       this.#eof = true;
-      this.#feed();
+      this.#answer();
     });
     socket.on('error', (err) => {
       this.#error ??= err;
-      this.#feed();
+      this.#answer();
     });
     socket.on('close', () => {
       this.#eof = true;
-      this.#feed();
+      this.#answer();
       this.onGone(this);
     });
     // A client that connected and closed while waiting in the backlog has
     // already ended (Node emits 'end' for an empty stream even when paused).
     if (socket.readableEnded) this.#eof = true;
     if (socket.isPaused()) socket.resume();
-  }
-
-  get closed(): boolean {
-    return this.#closed;
   }
 
   call(method: string, args: unknown[], r: Resolver): void {
@@ -134,7 +130,7 @@ export class SocketState extends HubObject {
     this.socket.write(data, (err) => {
       if (err) {
         this.#error ??= err;
-        this.#feed();
+        this.#answer();
       }
     });
   }
@@ -160,7 +156,7 @@ export class SocketState extends HubObject {
     if (this.#reader === reader) this.#reader = undefined;
   }
 
-  /** Answers the waiting reader if there is something to answer with. */
+  /** Answers the waiting reader if there is something to answer with (called on every change: data, end, error). */
   #answer(): boolean {
     const reader = this.#reader;
     if (!reader) return false;
@@ -180,10 +176,6 @@ export class SocketState extends HubObject {
       return true;
     }
     return false;
-  }
-
-  #feed(): void {
-    this.#answer();
   }
 
   /** Up to `max` bytes from the inbox. */

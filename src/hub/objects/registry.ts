@@ -124,14 +124,6 @@ export class HubObjects implements Holds {
     }
   }
 
-  /** Live objects of a kind (or all), for tests and diagnostics. */
-  count(filter?: (obj: HubObject) => boolean): number {
-    if (!filter) return this.#table.size;
-    let n = 0;
-    for (const obj of this.#table.values()) if (filter(obj)) n++;
-    return n;
-  }
-
   /** Live objects, for tests and diagnostics. */
   get size(): number {
     return this.#table.size;
