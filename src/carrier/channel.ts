@@ -8,7 +8,6 @@ import { workerData, type MessagePort } from 'node:worker_threads';
 import { errorFromWire, GreenProtocolError, GreenThreadExit, type WireError } from '../errors.js';
 import { ChannelView, serialize } from '../channel/channel.js';
 import {
-  BELL,
   F64_REQ,
   F64_RESP,
   LEN_NONE,
@@ -18,8 +17,7 @@ import {
   RESP_LEN,
   RESP_SEQ,
   RESP_STATUS,
-  RING_START,
-  RING_TAIL,
+  ringDoorbell,
   OP_TRACED,
   TRACE,
   STATUS_KILLED,
@@ -32,8 +30,6 @@ const data = workerData as CarrierData;
 export const channel = new ChannelView(data.channel);
 export const port: MessagePort = data.port;
 const bell = new Int32Array(data.doorbell);
-const ringMask = data.ringMask;
-const me = data.index + 1;
 let seq = 0;
 
 /**
@@ -105,11 +101,7 @@ export function park(op: number, num = 0, value?: unknown): unknown {
   const mine = ++seq | 0;
   Atomics.store(i32, REQ_SEQ, mine);
 
-  // Ring: reserve a ring slot, publish our index in it, then bump the bell.
-  const slot = Atomics.add(bell, RING_TAIL, 1) & ringMask;
-  Atomics.store(bell, RING_START + slot, me);
-  Atomics.add(bell, BELL, 1);
-  Atomics.notify(bell, BELL, 1);
+  ringDoorbell(bell, data.index);
 
   // Wait on the sequence number, never on a flag: a stale notify for an
   // earlier request only makes us re-check and park again.

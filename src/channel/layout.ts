@@ -3,10 +3,13 @@
  *
  * Two kinds of shared memory:
  *
- * - The doorbell, one per hub. A carrier that posts a request appends its
- *   index to the ring and rings the bell (increments BELL and notifies). The
- *   hub keeps one `Atomics.waitAsync` on BELL and drains the whole ring per
- *   wake-up, so N requests cost one wake-up of the hub, not N.
+ * - The doorbell, one per hub. A carrier that posts a request sets its own
+ *   bit in the PENDING bitset and rings the bell (increments BELL and
+ *   notifies). The hub keeps one `Atomics.waitAsync` on BELL and takes every
+ *   set bit per wake-up, so N requests cost one wake-up of the hub, not N.
+ *   A bit rather than a ring of entries: setting it twice is setting it once,
+ *   so no carrier (however buggy) can overflow it, leave a hole that stops
+ *   the hub's drain, or push another carrier's request out.
  *
  * - The channel, one per carrier: a header of Int32 slots, two Float64 slots
  *   for numeric fast paths, then a payload area for serialized values.
@@ -20,16 +23,41 @@
  */
 
 // ---- doorbell (Int32Array over its own SharedArrayBuffer) ----
-/** Incremented by a carrier after it appended to the ring; the hub waits on it. */
+/** Incremented by a carrier after it set its PENDING bit; the hub waits on it. */
 export const BELL = 0;
-/** Next ring position to reserve (Atomics.add by producers). */
-export const RING_TAIL = 1;
-/** First ring slot. A slot holds carrier index + 1, or 0 when empty. */
-export const RING_START = 4;
+/**
+ * First word of the SUMMARY bitset: bit j of it says word j of PENDING may
+ * have bits set, so a wake-up reads a few words however large the pool's cap.
+ */
+export const SUMMARY_START = 1;
+/** Words of SUMMARY: 32 x 32 PENDING words of 32 bits each. */
+export const SUMMARY_WORDS = 32;
+/** First word of the PENDING bitset: carrier i owns bit (i & 31) of word PENDING_START + (i >> 5). */
+export const PENDING_START = SUMMARY_START + SUMMARY_WORDS;
+/** The most carriers a doorbell has bits for. */
+export const MAX_CARRIERS = SUMMARY_WORDS * 32 * 32;
 
-/** Bytes of a doorbell whose ring can hold `slots` entries (a power of two). */
-export function doorbellBytes(slots: number): number {
-  return (RING_START + slots) * 4;
+/** Bytes of a doorbell with a PENDING bit for each of `carriers` carriers. */
+export function doorbellBytes(carriers: number): number {
+  return (PENDING_START + Math.ceil(carriers / 32)) * 4;
+}
+
+/**
+ * Marks carrier `index` as having posted a request and wakes the hub. The
+ * order matters: PENDING, then SUMMARY, then BELL, so a hub that read BELL
+ * before taking SUMMARY either sees the bit or is woken again.
+ */
+export function ringDoorbell(bell: Int32Array, index: number): void {
+  const word = index >>> 5;
+  Atomics.or(bell, PENDING_START + word, 1 << (index & 31));
+  Atomics.or(bell, SUMMARY_START + (word >>> 5), 1 << (word & 31));
+  Atomics.add(bell, BELL, 1);
+  Atomics.notify(bell, BELL, 1);
+}
+
+/** Carriers a doorbell of `bell.length` Int32 words has bits for. */
+export function doorbellCapacity(bell: Int32Array): number {
+  return (bell.length - PENDING_START) * 32;
 }
 
 // ---- carrier channel: Int32 header ----

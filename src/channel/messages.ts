@@ -30,7 +30,6 @@ export interface CarrierData {
   index: number;
   channel: SharedArrayBuffer;
   doorbell: SharedArrayBuffer;
-  ringMask: number;
   port: import('node:worker_threads').MessagePort;
   argv: string[] | undefined;
   /** process.exit in a green thread exits the process (else only the carrier). */

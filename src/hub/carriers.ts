@@ -66,6 +66,8 @@ export class CarrierRef {
   pending: HubRequest | undefined;
   /** Seq of the last request accepted from this carrier. */
   lastSeq = 0;
+  /** A posted seq the hub's sweep saw without its doorbell bit (see Hub's sweep). */
+  unrungSeq: number | undefined;
   /** Shipped code keys this carrier has already materialized. */
   readonly known = new Set<string>();
   readonly view = new ChannelView(new SharedArrayBuffer(CHANNEL_BYTES));
@@ -89,7 +91,6 @@ export class CarrierRef {
   constructor(
     readonly index: number,
     doorbell: SharedArrayBuffer,
-    ringMask: number,
     opts: ResolvedOptions,
     argv: string[] | undefined,
     patches: PatchOptions | undefined,
@@ -104,7 +105,6 @@ export class CarrierRef {
       index,
       channel: this.view.sab,
       doorbell,
-      ringMask,
       port: port2,
       argv,
       exitForwarding: opts.exitForwarding,

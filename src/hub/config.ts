@@ -6,6 +6,7 @@
 import os from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 import { GreenArgumentError } from '../errors.js';
+import { MAX_CARRIERS } from '../channel/layout.js';
 
 /** Options of the carrier pool and hub; see {@link configure}. */
 export interface GreenOptions {
@@ -90,7 +91,12 @@ export function resolveOptions(base: ResolvedOptions, opts: GreenOptions): Resol
   if (opts === null || typeof opts !== 'object') throw new GreenArgumentError('options must be an object');
   const out = { ...base };
   if (opts.minCarriers !== undefined) out.minCarriers = positiveInt('minCarriers', opts.minCarriers, true);
-  if (opts.maxCarriers !== undefined) out.maxCarriers = positiveInt('maxCarriers', opts.maxCarriers);
+  if (opts.maxCarriers !== undefined) {
+    out.maxCarriers = positiveInt('maxCarriers', opts.maxCarriers);
+    if (out.maxCarriers > MAX_CARRIERS) {
+      throw new GreenArgumentError(`options.maxCarriers must be at most ${MAX_CARRIERS} (each carrier is a worker thread), got ${out.maxCarriers}`);
+    }
+  }
   if (opts.idleTimeout !== undefined) out.idleTimeout = positiveInt('idleTimeout', opts.idleTimeout, true);
   if (opts.exitForwarding !== undefined) {
     if (typeof opts.exitForwarding !== 'boolean') throw new GreenArgumentError('options.exitForwarding must be a boolean');

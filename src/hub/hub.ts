@@ -4,8 +4,8 @@
  * serves the requests of parked green threads, and never blocks.
  *
  * Requests arrive through the doorbell: one `Atomics.waitAsync` on a shared
- * counter that carriers bump after appending their index to a ring. Each
- * wake-up drains the whole ring, so a burst of requests costs one wake-up.
+ * counter that carriers bump after setting their pending bit. Each wake-up
+ * takes every set bit, so a burst of requests costs one wake-up.
  *
  * Runs on the hub only.
  */
@@ -15,6 +15,7 @@ import { deserialize } from '../channel/channel.js';
 import {
   BELL,
   doorbellBytes,
+  doorbellCapacity,
   F64_REQ,
   F64_RESP,
   LEN_NONE,
@@ -25,7 +26,8 @@ import {
   RESP_LEN,
   RESP_SEQ,
   RESP_STATUS,
-  RING_START,
+  PENDING_START,
+  SUMMARY_START,
   STATUS_ERROR,
   STATUS_KILLED,
   STATUS_OK,
@@ -60,6 +62,14 @@ const MAX_START_FAILURES = 3;
 /** Ended children kept per live spawner for a later wait() (see #end). */
 const KEPT_ENDED_CHILDREN = 10_000;
 
+/** Index of the lowest set bit of a non-zero 32-bit word. */
+function lowestBit(bits: number): number {
+  return 31 - Math.clz32(bits & -bits);
+}
+
+/** How often the hub looks for requests whose doorbell bit was lost. */
+const UNRUNG_SWEEP_MS = 1000;
+
 export class Hub {
   options: ResolvedOptions = defaultOptions();
   argv: string[] | undefined;
@@ -90,13 +100,13 @@ export class Hub {
   #live = 0;
   #keepAlive: NodeJS.Timeout | undefined;
 
-  #ringSlots = 0;
+  /** Carriers the doorbell has pending bits for: the cap when the hub started. */
+  #bellCapacity = 0;
   #doorbell!: SharedArrayBuffer;
   #bell!: Int32Array;
-  #head = 0;
 
   /** Calls served for patched modules: proof that a patch was hit, for tests and diagnostics. */
-  readonly counters = { childProcesses: 0, dnsQueries: 0 };
+  readonly counters = { childProcesses: 0, dnsQueries: 0, unrungRequests: 0 };
 
   /** monkeyPatch() options of this process (a union), and how often they grew. */
   patches: PatchOptions | undefined;
@@ -116,10 +126,10 @@ export class Hub {
 
   configure(opts: GreenOptions): void {
     const next = resolveOptions(this.options, opts);
-    // The doorbell's ring was sized for the cap when the hub started (one slot per carrier).
-    if (this.#started && next.maxCarriers > this.#ringSlots) {
+    // The doorbell was sized for the cap when the hub started (one bit per carrier).
+    if (this.#started && next.maxCarriers > this.#bellCapacity) {
       throw new GreenArgumentError(
-        `options.maxCarriers can be raised to at most ${this.#ringSlots} once green threads have started; ` +
+        `options.maxCarriers can be raised to at most ${this.#bellCapacity} once green threads have started; ` +
           `call configure() before the first spawn to go higher`,
       );
     }
@@ -133,10 +143,20 @@ export class Hub {
   }
 
   /** Counts for diagnostics and tests. */
-  stats(): { carriers: number; idle: number; starting: number; queued: number; live: number; childProcesses: number; dnsQueries: number } {
+  stats(): {
+    carriers: number;
+    idle: number;
+    starting: number;
+    queued: number;
+    live: number;
+    childProcesses: number;
+    dnsQueries: number;
+    unrungRequests: number;
+  } {
     return {
       childProcesses: this.counters.childProcesses,
       dnsQueries: this.counters.dnsQueries,
+      unrungRequests: this.counters.unrungRequests,
       carriers: this.#carrierCount,
       idle: this.#idle.length,
       starting: this.#starting,
@@ -148,12 +168,13 @@ export class Hub {
   #start(): void {
     if (this.#started) return;
     this.#started = true;
-    // The ring holds at most one entry per carrier, so the cap bounds it.
-    this.#ringSlots = 1 << Math.ceil(Math.log2(Math.max(16, this.options.maxCarriers)));
-    this.#doorbell = new SharedArrayBuffer(doorbellBytes(this.#ringSlots));
+    // One pending bit per carrier up to the cap, rounded up to whole words.
+    this.#doorbell = new SharedArrayBuffer(doorbellBytes(Math.max(32, this.options.maxCarriers)));
     this.#bell = new Int32Array(this.#doorbell);
+    this.#bellCapacity = doorbellCapacity(this.#bell);
     this.#keepAlive = setInterval(() => {}, 2 ** 31 - 1);
     this.#keepAlive.unref();
+    setInterval(this.#sweepUnrung, UNRUNG_SWEEP_MS).unref();
     this.#armBell();
     this.#fill();
     observe.started(this);
@@ -175,19 +196,62 @@ export class Hub {
     this.#armBell(seen);
   };
 
+  /**
+   * Takes every pending bit and serves those carriers. Any bit may be set by
+   * a carrier that misbehaves: one that names no live carrier is skipped, and
+   * one on a carrier with nothing new is a replay that #accept drops.
+   */
   #drain(): void {
     const bell = this.#bell;
-    const mask = this.#ringSlots - 1;
-    for (;;) {
-      const slot = RING_START + this.#head;
-      const v = Atomics.load(bell, slot);
-      if (v === 0) return;
-      Atomics.store(bell, slot, 0);
-      this.#head = (this.#head + 1) & mask;
-      const carrier = this.#carriers[v - 1];
-      if (carrier && carrier.state !== 'dead') this.#accept(carrier);
+    const words = bell.length - PENDING_START;
+    for (let s = 0; s << 5 < words; s++) {
+      if (Atomics.load(bell, SUMMARY_START + s) === 0) continue;
+      let summary = Atomics.exchange(bell, SUMMARY_START + s, 0);
+      while (summary !== 0) {
+        const word = (s << 5) + lowestBit(summary);
+        summary &= summary - 1;
+        if (word >= words) continue;
+        let bits = Atomics.exchange(bell, PENDING_START + word, 0);
+        while (bits !== 0) {
+          const carrier = this.#carriers[(word << 5) + lowestBit(bits)];
+          bits &= bits - 1;
+          if (carrier && carrier.state !== 'dead') this.#accept(carrier);
+        }
+      }
     }
   }
+
+  /**
+   * The doorbell is shared by every carrier, so a carrier that scribbles on
+   * it can clear another's pending bit. Nothing honest ever does, but the
+   * cost of it would be a green thread parked forever; a slow sweep finds a
+   * request posted without its bit (seen unchanged on two sweeps in a row,
+   * so one whose bit is just being set is never counted), serves it, and
+   * says so once.
+   */
+  #sweepUnrung = (): void => {
+    for (const carrier of this.#carriers) {
+      if (!carrier || carrier.state === 'dead' || !carrier.thread) continue;
+      const seq = Atomics.load(carrier.view.i32, REQ_SEQ);
+      if (seq === carrier.lastSeq || (carrier.pending && !carrier.pending.settled)) {
+        carrier.unrungSeq = undefined;
+        continue;
+      }
+      if (carrier.unrungSeq !== seq) {
+        carrier.unrungSeq = seq;
+        continue;
+      }
+      carrier.unrungSeq = undefined;
+      this.counters.unrungRequests++;
+      if (this.counters.unrungRequests === 1) {
+        process.emitWarning(
+          `greenthread: carrier ${carrier.index} posted a request whose doorbell bit was lost (something wrote over the doorbell); served it late`,
+          { code: 'ERR_GREEN_PROTOCOL' },
+        );
+      }
+      this.#accept(carrier);
+    }
+  };
 
   /** Validates and dispatches the request a carrier just posted. */
   #accept(carrier: CarrierRef): void {
@@ -621,7 +685,7 @@ export class Hub {
     const index = this.#freeIndexes.pop() ?? this.#carriers.length;
     let c: CarrierRef;
     try {
-      c = new CarrierRef(index, this.#doorbell, this.#ringSlots - 1, this.options, this.argv, this.patches, this.#onMessage, this.#onExit);
+      c = new CarrierRef(index, this.#doorbell, this.options, this.argv, this.patches, this.#onMessage, this.#onExit);
       c.patchVersion = this.patchVersion;
     } catch (err) {
       // new Worker() itself refused (bad execArgv or resourceLimits): nothing will ever start.

@@ -22,6 +22,7 @@ describe('carrier pool', () => {
   it('validates options with messages that name them', () => {
     expect(() => configure({ maxCarriers: 0 })).toThrow(/options\.maxCarriers must be a positive integer/);
     expect(() => configure({ minCarriers: 5, maxCarriers: 2 })).toThrow(GreenArgumentError);
+    expect(() => configure({ maxCarriers: 40_000 })).toThrow(/options\.maxCarriers must be at most 32768/);
   });
 
   it('grows on demand so that parked green threads never starve the ones they wait for', async () => {

@@ -13,6 +13,7 @@ import type * as GT from '../../dist/index.js';
 const load = createRequire(import.meta.url);
 const gt = load('../../dist/index.js') as typeof GT;
 const rt = load('../fixtures/reliability/round-trips.mjs');
+const { STATUS_OK } = load('../../dist/channel/layout.js') as { STATUS_OK: number };
 const { spawn, poolStats, configure, Queue } = gt;
 const FUZZER = new URL('../fixtures/reliability/channel-fuzz.mjs', import.meta.url);
 const BREAKER = new URL('../fixtures/reliability/protocol-breaker.mjs', import.meta.url);
@@ -60,7 +61,7 @@ describe('hostile requests on a carrier channel', () => {
     for (const r of reports) {
       expect(r.iterations).toBe(ITERATIONS);
       // Every kind of hostile request was tried, and each was answered or dropped as it must be.
-      for (const kind of ['unknown op', 'bad length', 'random header', 'random payload', 'bad port payload', 'out of order', 'replay', 'second request', 'ring noise']) {
+      for (const kind of ['unknown op', 'bad length', 'random header', 'random payload', 'bad port payload', 'out of order', 'replay', 'second request', 'doorbell abuse']) {
         expect(r.cases[kind], kind).toBeGreaterThan(0);
       }
       expect(r.protocolErrors).toBeGreaterThan(ITERATIONS / 2);
@@ -88,6 +89,13 @@ describe('hostile requests on a carrier channel', () => {
     // The rejected get did not take the item put after it.
     expect(r.sizeAfterPut).toBe(1);
     expect(r.item).toBe('item');
+  });
+
+  it('a request whose doorbell bit was cleared by a stray store is still answered, and counted', async () => {
+    const before = poolStats().unrungRequests;
+    const r = (await spawn(BREAKER, 'unrung').result) as { status: number; waitedMs: number; next: number };
+    expect(r).toMatchObject({ status: STATUS_OK, next: STATUS_OK });
+    expect(poolStats().unrungRequests).toBe(before + 1);
   });
 
   it('a carrier whose green thread broke the protocol runs no other green thread', async () => {
