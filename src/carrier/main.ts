@@ -17,7 +17,7 @@ import { installCarrierBackend } from '../backend.js';
 import { deserialize, mayHoldHandles, serialize } from '../channel/channel.js';
 import { collect, revive } from '../sync/handles.js';
 import '../sync/kinds.js';
-import { CMD_LEN, CMD_SEQ, THREAD_ID } from '../channel/layout.js';
+import { CMD_LEN, CMD_SEQ, RETURNED, THREAD_ID } from '../channel/layout.js';
 import type { CarrierData, CarrierMessage, HubMessage, MainEntry, Outcome, RunCommand } from '../channel/messages.js';
 import { errorToWire, GreenThreadExit } from '../errors.js';
 import { materialize, materializeCached } from '../shipping/materialize.js';
@@ -229,6 +229,7 @@ function settle(r: Running, valueOrError: unknown, failed: boolean): void {
 
 /** The function has returned; the green thread ends once its loop is empty. */
 function afterReturn(r: Running): void {
+  if (running === r) channel.i32[RETURNED] = r.id;
   let delay = 0;
   const check = () => {
     if (running !== r) return;
@@ -255,6 +256,7 @@ function finish(r: Running): void {
   cwdState.dir = undefined;
   armedTimeouts.clear();
   channel.i32[THREAD_ID] = 0;
+  channel.i32[RETURNED] = 0;
   const exitCode = process.exitCode === undefined ? undefined : Number(process.exitCode);
   process.exitCode = undefined;
   post({ t: 'end', id: r.id, outcome: r.outcome!, exitCode, retire: r.retire });

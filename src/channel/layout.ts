@@ -85,6 +85,12 @@ export const THREAD_ID = 8;
  * follows its payload on the carrier's MessagePort. Diagnostic only.
  */
 export const TRACE = 9;
+/**
+ * Id of the green thread whose function has returned while its event loop
+ * still has work (it is finished, not ended); 0 otherwise. Written by the
+ * carrier, read by the hub's dump. Diagnostic only.
+ */
+export const RETURNED = 10;
 export const HEADER_SLOTS = 16;
 /** Flag in REQ_OP: the request's stack follows on the port (see TRACE). */
 export const OP_TRACED = 1 << 16;

@@ -14,7 +14,7 @@ import diagnostics_channel from 'node:diagnostics_channel';
 import { fileURLToPath } from 'node:url';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { debuglog } from 'node:util';
-import { STATUS_ERROR, STATUS_KILLED, STATUS_OK, STATUS_TIMEOUT, TRACE } from '../channel/layout.js';
+import { STATUS_ERROR, STATUS_KILLED, STATUS_OK, STATUS_TIMEOUT, RETURNED, TRACE } from '../channel/layout.js';
 import { Op } from '../channel/ops.js';
 import type { Outcome } from '../channel/messages.js';
 import type { CarrierRef } from './carriers.js';
@@ -202,8 +202,9 @@ export interface GreenThreadInfo {
   name: string;
   /**
    * queued (waiting for a carrier), running, parked (waiting for the hub's
-   * answer), finished (its function returned; its event loop still has work:
-   * only where the hub is told, as for a kill while it drains; else running).
+   * answer), finished (its function returned and its event loop still has
+   * work: timers, sockets, a child process; it ends when that is done). A
+   * finished green thread that parks again, in a callback, is shown parked.
    */
   state: 'queued' | 'running' | 'parked' | 'finished';
   /** Index of the carrier it runs on. */
@@ -227,12 +228,13 @@ export function dump(hub: Hub): GreenThreadInfo[] {
   for (const t of hub.threads.values()) {
     const pending = t.carrier?.pending;
     const isParked = t.state === 'running' && !!pending && !pending.settled;
+    const returned = t.state === 'draining' || t.state === 'dead' || (!!t.carrier && Atomics.load(t.carrier.view.i32, RETURNED) === t.id);
     const spawnStack = spawnStacks.get(t);
     const parkStack = isParked ? parkStacks.get(pending!) : undefined;
     out.push({
       id: t.id,
       name: t.name,
-      state: t.state === 'queued' ? 'queued' : t.state === 'draining' || t.state === 'dead' ? 'finished' : isParked ? 'parked' : 'running',
+      state: t.state === 'queued' ? 'queued' : isParked ? 'parked' : returned ? 'finished' : 'running',
       carrier: t.carrier?.index,
       parent: t.parent,
       parkedOn: isParked ? describeRequest(pending!) : undefined,

@@ -20,3 +20,23 @@ export interface BlockedReport {
   /** Why there are no frames, when there are none. */
   why?: string;
 }
+
+/**
+ * How long a hold lasts before the watchdog reports it while it still goes
+ * on (for a hub that never moves again, the report at its end never comes).
+ */
+export function stuckAfter(threshold: number): number {
+  return Math.max(20 * threshold, 1000);
+}
+
+/** The report's text, for a hold that ended (`still` false) or still goes on. */
+export function formatBlocked(m: BlockedReport, threshold: number, still: boolean): string {
+  const where = m.frames?.length
+    ? `, at:\n${m.frames.map((f) => `    ${f}`).join('\n')}`
+    : `; its stack could not be taken (${m.why ?? 'unknown'})`;
+  const held = still ? `has been held for ${m.ms} ms and still is` : `was held for about ${m.ms} ms`;
+  return (
+    `greenthread: the hub's event loop ${held} (blockedThreshold ${threshold} ms): ` +
+    `no I/O, timer or green thread's request was served meanwhile${where}\n`
+  );
+}

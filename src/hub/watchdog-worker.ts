@@ -2,14 +2,16 @@
  * The watchdog thread: watches the hub's heartbeat (see watchdog.ts). When it
  * stands still past the threshold, it pauses the hub thread through the
  * inspector just long enough to read its call frames, resumes it, and once
- * the heartbeat moves again posts one report to the hub.
+ * the heartbeat moves again posts one report to the hub. A hold that goes on
+ * past stuckAfter() is reported at once, written straight to stderr's file
+ * descriptor: a worker's process.stderr goes through the hub, which is held.
  *
  * Runs in the watchdog's own worker thread only.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { parentPort, workerData } from 'node:worker_threads';
-import { BEAT, BEAT_TIME, STOP, type BlockedReport } from './watchdog-shared.js';
+import { BEAT, BEAT_TIME, STOP, formatBlocked, stuckAfter, type BlockedReport } from './watchdog-shared.js';
 
 const { sab, threshold, every } = workerData as { sab: SharedArrayBuffer; threshold: number; every: number };
 const i32 = new Int32Array(sab);
@@ -81,7 +83,7 @@ function capture(beat: number): Promise<{ frames?: string[]; why?: string }> {
       finish(moved ? { why: 'the hub moved on before its stack was taken' } : { frames });
     });
     const poll = setInterval(() => {
-      if (Atomics.load(i32, BEAT) !== beat) finish({ why: 'the hub was in native code, not JavaScript, while it was held' });
+      if (Atomics.load(i32, BEAT) !== beat || stopped()) finish({ why: 'the hub was in native code, not JavaScript, while it was held' });
     }, every);
     session.post('Debugger.enable');
     session.post('Debugger.pause');
@@ -104,16 +106,30 @@ async function watch(): Promise<void> {
     if (Date.now() - changed < threshold) continue;
     // Held: take its stack now, report once it moves again.
     const since = f64[BEAT_TIME]!;
-    const taken = await capture(beat);
-    while (Atomics.load(i32, BEAT) === beat && !stopped()) await pause(every);
+    // A hub held in native code answers the pause only when it returns to
+    // JavaScript: the stack is awaited after the hold, not before.
+    let taken: { frames?: string[]; why?: string } | undefined;
+    const capturing = capture(beat).then((r) => (taken = r));
+    // A hub thread that spent most of the time waiting for a CPU was held by
+    // an overloaded machine, not by its own code: nothing to name.
+    const starved = (ms: number, now = sched()) => !!before && !!now && now.queued - before.queued > ms / 2;
+    const inFiber = () => !!taken?.frames?.some((f) => f.includes(FIBER_RUN));
+    let toldStuck = false;
+    while (Atomics.load(i32, BEAT) === beat && !stopped()) {
+      await pause(every);
+      const ms = Math.round(Date.now() - since);
+      if (!toldStuck && ms >= stuckAfter(threshold) && Atomics.load(i32, BEAT) === beat && !inFiber() && !starved(ms)) {
+        toldStuck = true;
+        const still = taken ?? { why: 'it is in native code, a synchronous call that has not returned' };
+        writeSync(2, formatBlocked({ ms, frames: still.frames, why: still.why }, threshold, true));
+      }
+    }
+    await capturing;
+    const fiber = inFiber();
     if (stopped()) return;
     const ms = Math.round(f64[BEAT_TIME]! - since);
     const after = sched();
-    // A hub thread that spent most of the time waiting for a CPU was held by
-    // an overloaded machine, not by its own code: nothing to name.
-    const starved = before && after && after.queued - before.queued > ms / 2;
-    const fiber = taken.frames?.some((f) => f.includes(FIBER_RUN));
-    if (!starved && !fiber) parentPort!.postMessage({ ms, frames: taken.frames, why: taken.why } satisfies BlockedReport);
+    if (!starved(ms, after) && !fiber) parentPort!.postMessage({ ms, frames: taken!.frames, why: taken!.why } satisfies BlockedReport);
     last = Atomics.load(i32, BEAT);
     changed = Date.now();
     before = after;

@@ -13,7 +13,7 @@ import inspector from 'node:inspector';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { channels } from './diagnostics.js';
-import { BEAT, BEAT_TIME, STOP, WATCHDOG_BYTES, type BlockedReport } from './watchdog-shared.js';
+import { BEAT, BEAT_TIME, STOP, WATCHDOG_BYTES, formatBlocked, type BlockedReport } from './watchdog-shared.js';
 
 const ENTRY = fileURLToPath(new URL('./watchdog-worker.js', import.meta.url));
 
@@ -84,12 +84,6 @@ function report(m: BlockedReport, threshold: number): void {
     stopWatching();
     return;
   }
-  const where = m.frames?.length
-    ? `, at:\n${m.frames.map((f) => `    ${f}`).join('\n')}`
-    : `; its stack could not be taken (${m.why ?? 'unknown'})`;
-  process.stderr.write(
-    `greenthread: the hub's event loop was held for about ${m.ms} ms (blockedThreshold ${threshold} ms): ` +
-      `no I/O, timer or green thread's request was served meanwhile${where}\n`,
-  );
+  process.stderr.write(formatBlocked(m, threshold, false));
   if (channels.hubBlocked.hasSubscribers) channels.hubBlocked.publish({ ms: m.ms, threshold, frames: m.frames ?? [] });
 }

@@ -56,6 +56,39 @@ describe('hub blocking detection', () => {
     expect(json(r.lines[1])).toEqual({ published: [{ ms: true, threshold: 100, named: true }] });
   });
 
+  for (const native of [false, true]) {
+    it(`a hub that never moves again (${native ? 'in native code' : 'in a busy loop'}) is reported while it lasts`, async () => {
+      // Detached, to kill the whole group: the native case leaves a child process.
+      const child = spawnChild(process.execPath, [fixture('hub-stuck.mjs'), ...(native ? ['native'] : [])], {
+        cwd: root,
+        detached: true,
+        env: { ...process.env, NODE_ENV: 'test', GREENTHREAD_BLOCKED_MS: '100' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      const STILL = /has been held for (\d+) ms and still is \(blockedThreshold 100 ms\)/;
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no report within 20 s; stderr: ${stderr}`)), 20_000);
+          child.stderr!.on('data', (d) => {
+            stderr += d;
+            if (STILL.test(stderr) && stderr.endsWith('\n')) {
+              clearTimeout(timer);
+              resolve();
+            }
+          });
+          child.on('exit', (code) => reject(new Error(`exited (${code}) before any report; stderr: ${stderr}`)));
+        });
+      } finally {
+        process.kill(-child.pid!, 'SIGKILL');
+      }
+      expect(Number(stderr.match(STILL)![1])).toBeGreaterThanOrEqual(2000);
+      expect(count(stderr, 'still is')).toBe(1);
+      if (native) expect(stderr).toMatch(/its stack could not be taken \(it is in native code/);
+      else expect(stderr).toMatch(/at spinForever \(file:\/\/.*hub-stuck\.mjs:\d+:\d+\)/);
+    });
+  }
+
   it('is off with NODE_ENV=production, with GREENTHREAD_BLOCKED_MS=0, and below a raised threshold', () => {
     for (const env of [{ NODE_ENV: 'production' }, { GREENTHREAD_BLOCKED_MS: '0' }, { GREENTHREAD_BLOCKED_MS: '5000' }]) {
       const r = run([fixture('hub-blocked.mjs')], env);
@@ -146,11 +179,11 @@ describe('dumpGreenThreads', () => {
     expect(dumpGreenThreads().filter((g) => g.id === waiter.id || g.id === napper.id)).toEqual([]);
   });
 
-  it('tells queued from parked and running (one carrier only)', () => {
+  it('tells queued, parked, finished and running apart (one carrier only)', () => {
     const r = run([fixture('states.mjs')]);
     expect(r.status).toBe(0);
-    // The third has returned but its own loop still has a timer: it holds its carrier, running.
-    expect(json(r.lines[0])).toEqual({ first: { 1: 'parked', 2: 'queued' }, second: { 3: 'running' } });
+    // The third has returned but its own loop still has a timer: finished, still holding its carrier.
+    expect(json(r.lines[0])).toEqual({ first: { 1: 'parked', 2: 'queued' }, second: { 3: 'finished' }, third: { 4: 'running' } });
   });
 
   it('with traceSpawns, tells where each green thread was spawned and where it parked', async () => {
