@@ -3,6 +3,7 @@
  * The `greenthread` command.
  *
  *   greenthread run [options] app.js [args...]
+ *   greenthread top <pid> [--interval ms] [--once]
  *
  * The main thread becomes the hub and app.js runs as green thread 0, with
  * process.argv as node would give it. Node flags (--import tsx, ...) go before
@@ -17,8 +18,11 @@ import { parseArgs } from 'node:util';
 import { configure, formatGreenThreads, monkeyPatch, type PatchOptions } from './index.js';
 import { patchesWithout } from './patches/monkey-patch.js';
 import { runMain } from './hub/run-main.js';
+import { serveInspection } from './hub/inspection-socket.js';
+import { top } from './cli/top.js';
 
 const USAGE = `Usage: greenthread run [options] <app.js> [args...]
+       greenthread top <pid> [--interval <ms>] [--once]
 
 Runs app.js as green thread 0: blocking calls in it (and in every green
 thread it spawns) park that green thread while the hub serves the rest.
@@ -32,13 +36,17 @@ Options (before the app path):
                        --no-patch=fs,dns); alone: patch nothing
   --min-carriers <n>   carriers kept warm (default: number of cores, at least 2)
   --max-carriers <n>   hard cap on carriers (default: sized from memory)
-  --inspect-green      trace where green threads are spawned and park, and
+  --inspect-green      trace where green threads are spawned and park;
                        print every live green thread to stderr on SIGUSR2
-                       (kill -USR2 <pid>)
+                       (kill -USR2 <pid>), and let greenthread top watch it
   --processes <n>      run n copies of the app, each with its own hub and
                        carriers, sharing listening sockets (node:cluster)
   -h, --help           this text
   -v, --version        print the version
+
+greenthread top shows the green threads of a process started with
+--inspect-green, redrawn every --interval ms (default 1000) on a terminal;
+--once (or a stdout that is not a terminal) prints one snapshot.
 `;
 
 function version(): string {
@@ -61,6 +69,7 @@ function main(argv: string[]): void {
     process.stdout.write(`${version()}\n`);
     return;
   }
+  if (command === 'top') return runTop(rest);
   if (command !== 'run') fail(`unknown command '${command}'`);
 
   // Options end at the app path: everything after it belongs to the app.
@@ -125,10 +134,29 @@ function main(argv: string[]): void {
   runMain(app, rest.slice(split + 1));
 }
 
-/** `--inspect-green`: trace spawns and parks; SIGUSR2 prints every live green thread. */
+/** `--inspect-green`: trace spawns and parks; SIGUSR2 prints every live green thread; `greenthread top` can watch. */
 function inspectGreen(): void {
   configure({ traceSpawns: true });
   process.on('SIGUSR2', () => process.stderr.write(formatGreenThreads()));
+  serveInspection();
+}
+
+/** `greenthread top <pid>`: watches another process's green threads. */
+function runTop(args: string[]): void {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { interval: { type: 'string' }, once: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const pid = Number(positionals[0]);
+  if (positionals.length !== 1 || !Number.isInteger(pid) || pid <= 0) fail('top needs one process id, of a process started with `greenthread run --inspect-green`');
+  const interval = values.interval === undefined ? 1000 : Number(values.interval);
+  if (!Number.isInteger(interval) || interval < 50) fail(`--interval must be an integer number of milliseconds, at least 50, got '${values.interval}'`);
+  void top(pid, { interval, once: values.once === true }).then((code) => {
+    process.exitCode = code;
+  });
 }
 
 /**

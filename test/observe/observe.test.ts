@@ -3,7 +3,10 @@
 // diagnostics_channel and NODE_DEBUG. Whatever is read from stderr or stdout
 // runs in its own process, with real workers.
 import { spawn as spawnChild, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type * as GT from '../../dist/index.js';
@@ -229,6 +232,48 @@ describe('dumpGreenThreads', () => {
     expect(stderr).toMatch(/green thread 0 \(inspect-app\.mjs\): parked on GreenThread\.wait #1 \[WAIT\] for \d+ ms, carrier \d+/);
     expect(stderr).toMatch(/green thread 1 \(waiter\): parked on Event\.wait #\d+ \[OBJ_CALL\] for \d+ ms, carrier \d+, spawned by 0\n\s+spawned:\n\s+at .*inspect-app\.mjs:\d+:\d+\n\s+parked:\n\s+at waiter \(.*inspect-app\.mjs/);
     expect(stderr).toMatch(/green thread 2 \(sleeper\): parked on sleep \[SLEEP\]/);
+  });
+});
+
+describe('greenthread top', () => {
+  it('shows the green threads of a process run with --inspect-green, and clears up after it', async () => {
+    const child = spawnChild(process.execPath, [cli, 'run', '--inspect-green', fixture('inspect-app.mjs')], { cwd: root });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const top = () => spawnSync(process.execPath, [cli, 'top', String(child.pid), '--once'], { encoding: 'utf8', timeout: 20_000 });
+    let r: ReturnType<typeof top>;
+    try {
+      for (let i = 0; i < 300 && !stdout.includes('ready'); i++) await delay(50);
+      expect(stdout).toContain('ready');
+      r = top();
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^greenthread top: pid ${child.pid}, Node v\\d+`));
+    expect(r.stdout).toMatch(/green threads: 3 live \(0 running, 3 parked, 0 finished, 0 queued\)/);
+    expect(r.stdout).toMatch(/\n\s+1  waiter\s+parked\s+Event\.wait #\d+\s+\d+(\.\d)? m?s\s+\d+\n/);
+    expect(r.stdout).toMatch(/\n\s+2  sleeper\s+parked\s+sleep\s/);
+    expect(r.stdout).toMatch(/\n\s+0  inspect-app\.mjs\s+parked\s+GreenThread\.wait #1\s/);
+    await new Promise((res) => child.once('exit', res));
+    // Killed, it could not remove its socket: top says the process is gone, and removes it.
+    const gone = top();
+    expect(gone.status).toBe(1);
+    expect(gone.stderr).toBe(`greenthread top: there is no process ${child.pid} [ERR_GREEN_TOP_NO_PROCESS]\n`);
+    expect(existsSync(path.join(os.tmpdir(), `greenthread-${child.pid}.sock`))).toBe(false);
+  });
+
+  it('says what to do for a process without --inspect-green, and refuses bad arguments', () => {
+    const r = spawnSync(process.execPath, [cli, 'top', String(process.pid), '--once'], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/has no inspection socket \(ENOENT\): run it with `greenthread run --inspect-green app\.js` \[ERR_GREEN_TOP_UNREACHABLE\]/);
+    for (const args of [[], ['abc'], ['1', '2'], ['1', '--interval', '5'], ['1', '--colour']]) {
+      const bad = spawnSync(process.execPath, [cli, 'top', ...args], { encoding: 'utf8', timeout: 20_000 });
+      expect(bad.status, args.join(' ')).toBe(2);
+      expect(bad.stderr).toMatch(/^greenthread: /);
+    }
   });
 });
 
