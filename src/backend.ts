@@ -37,6 +37,8 @@ export interface Backend {
   objNew(kind: string, options: unknown): number;
   /** Calls a hub object's method, parking until it answers. */
   objCall(id: number, method: string, args: unknown[]): unknown;
+  /** A socket's recv (hub object `id`): writes `data` first, then waits for up to `max` bytes (empty at the end of the stream). */
+  netRecv(id: number, max: number, timeout: number | undefined, data: Buffer | undefined): Buffer;
   /** Arms a Timeout; `fire` gives the error thrown at the park point when it fires. */
   timeoutArm(id: number, ms: number, fire: () => unknown): void;
   timeoutCancel(id: number): void;

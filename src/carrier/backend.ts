@@ -100,6 +100,11 @@ export const carrier: Backend & { current: number | undefined; pendingNotificati
   nop(): void {
     park(Op.NOP);
   },
+  netRecv(id: number, max: number, timeout: number | undefined, data: Buffer | undefined): Buffer {
+    // Whole milliseconds in an Int32 slot: a fraction rounds up, so a timeout never fires early.
+    const ms = timeout === undefined ? -1 : Math.min(Math.ceil(timeout), 0x7fffffff);
+    return park(Op.NET_RECV, id, data, Math.min(max, 0x7fffffff), ms) as Buffer;
+  },
   objNew(kind: string, options: unknown): number {
     return park(Op.OBJ_NEW, 0, [kind, options]) as number;
   },

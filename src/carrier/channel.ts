@@ -10,10 +10,15 @@ import { ChannelView, serialize } from '../channel/channel.js';
 import {
   F64_REQ,
   F64_RESP,
+  KIND_CLONE,
   LEN_NONE,
+  REQ_ARG,
+  REQ_ARG2,
+  REQ_KIND,
   REQ_LEN,
   REQ_OP,
   REQ_SEQ,
+  RESP_KIND,
   RESP_LEN,
   RESP_SEQ,
   RESP_STATUS,
@@ -82,16 +87,26 @@ export function setBeforePark(hook: (() => void) | undefined): void {
 
 /**
  * Parks the current green thread until the hub has served request `op`.
- * `num` travels in a Float64 slot; `value`, if any, is serialized.
+ * `num` travels in a Float64 slot, `arg` and `arg2` in Int32 slots; `value`,
+ * if any, is serialized (a Buffer goes as its raw bytes).
  * Returns the reply, or throws the error (or GreenThreadExit) the hub sent.
  */
-export function park(op: number, num = 0, value?: unknown): unknown {
+export function park(op: number, num = 0, value?: unknown, arg = 0, arg2 = 0): unknown {
   if (beforePark) runBeforePark();
   everyPark?.();
   const i32 = channel.i32;
   channel.f64[F64_REQ] = num;
-  if (value === undefined) i32[REQ_LEN] = LEN_NONE;
-  else channel.writeBytes(REQ_LEN, serialize(value, 'argument'), port);
+  i32[REQ_ARG] = arg;
+  i32[REQ_ARG2] = arg2;
+  if (value === undefined) {
+    i32[REQ_KIND] = KIND_CLONE;
+    i32[REQ_LEN] = LEN_NONE;
+  } else if (Buffer.isBuffer(value)) {
+    channel.writeValue(REQ_LEN, REQ_KIND, value, port);
+  } else {
+    i32[REQ_KIND] = KIND_CLONE;
+    channel.writeBytes(REQ_LEN, serialize(value, 'argument'), port);
+  }
   // Tracing (a diagnostic the hub turns on): the stack where it parks follows the payload.
   if (i32[TRACE] !== 0) {
     port.postMessage(new Error().stack);
@@ -109,7 +124,7 @@ export function park(op: number, num = 0, value?: unknown): unknown {
     Atomics.wait(i32, RESP_SEQ, seen);
   }
   const status = i32[RESP_STATUS];
-  const reply = channel.read(RESP_LEN, F64_RESP, port);
+  const reply = channel.read(RESP_LEN, RESP_KIND, F64_RESP, port);
   if (status === STATUS_OK) return reply;
   if (status === STATUS_KILLED) throw new GreenThreadExit(reply);
   if (status === STATUS_TIMEOUT) {

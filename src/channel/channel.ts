@@ -2,7 +2,8 @@
  * Views over one carrier's channel and the value codec both sides share.
  *
  * Values are written with v8.serialize (structured clone with Buffers kept as
- * Buffers) into the payload area; numbers skip serialization; a value too big
+ * Buffers) into the payload area; numbers skip serialization, and a Buffer
+ * goes as its raw bytes (a socket's data costs one copy each way); a value too big
  * for the area goes through the carrier's MessagePort and is read back
  * synchronously with `receiveMessageOnPort`.
  *
@@ -13,6 +14,8 @@ import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { GreenCloneError, GreenProtocolError } from '../errors.js';
 import {
   F64_OFFSET,
+  KIND_BYTES,
+  KIND_CLONE,
   LEN_NONE,
   LEN_NUMBER,
   LEN_PORT,
@@ -32,17 +35,31 @@ export class ChannelView {
   }
 
   /**
-   * Writes `value` for the other side: sets the length slot `lenSlot` and, for
-   * numbers, the F64 slot `f64Slot`. Throws GreenCloneError for values that
-   * structured clone cannot copy.
+   * Writes `value` for the other side: sets the length slot `lenSlot`, the
+   * encoding slot `kindSlot` and, for numbers, the F64 slot `f64Slot`.
+   * Throws GreenCloneError for values that structured clone cannot copy.
    */
-  write(lenSlot: number, f64Slot: number, value: unknown, port: MessagePort): void {
-    if (value === undefined) {
-      this.i32[lenSlot] = LEN_NONE;
-    } else if (typeof value === 'number') {
+  write(lenSlot: number, kindSlot: number, f64Slot: number, value: unknown, port: MessagePort): void {
+    if (typeof value === 'number') {
       this.f64[f64Slot] = value;
+      this.i32[kindSlot] = KIND_CLONE;
       this.i32[lenSlot] = LEN_NUMBER;
     } else {
+      this.writeValue(lenSlot, kindSlot, value, port);
+    }
+  }
+
+  /** Writes a value that is not sent as a number: undefined, a Buffer's raw bytes, or structured clone. */
+  writeValue(lenSlot: number, kindSlot: number, value: unknown, port: MessagePort): void {
+    if (value === undefined) {
+      this.i32[kindSlot] = KIND_CLONE;
+      this.i32[lenSlot] = LEN_NONE;
+    } else if (Buffer.isBuffer(value)) {
+      this.i32[kindSlot] = KIND_BYTES;
+      if (value.length === 0) this.i32[lenSlot] = LEN_NONE;
+      else this.writeBytes(lenSlot, value, port);
+    } else {
+      this.i32[kindSlot] = KIND_CLONE;
       this.writeBytes(lenSlot, serialize(value), port);
     }
   }
@@ -60,11 +77,25 @@ export class ChannelView {
   }
 
   /** Reads what the other side wrote with `write`. */
-  read(lenSlot: number, f64Slot: number, port: MessagePort): unknown {
+  read(lenSlot: number, kindSlot: number, f64Slot: number, port: MessagePort): unknown {
+    if (this.i32[lenSlot] === LEN_NUMBER && this.i32[kindSlot] === KIND_CLONE) return this.f64[f64Slot];
+    return this.readValue(lenSlot, kindSlot, port);
+  }
+
+  /** Reads what the other side wrote with `writeValue`. Throws GreenProtocolError for an encoding it does not know. */
+  readValue(lenSlot: number, kindSlot: number, port: MessagePort): unknown {
+    const kind = this.i32[kindSlot];
     const len = this.i32[lenSlot];
-    if (len === LEN_NONE) return undefined;
-    if (len === LEN_NUMBER) return this.f64[f64Slot];
-    return v8.deserialize(this.readBytes(lenSlot, port));
+    if (len === LEN_NONE) {
+      if (kind === KIND_BYTES) return Buffer.alloc(0);
+      if (kind === KIND_CLONE) return undefined;
+    }
+    if (len === LEN_NUMBER) throw new GreenProtocolError('a number marker where a payload must be bytes');
+    // Taken before the encoding is checked: a payload announced on the port must not stay there for the next read.
+    const bytes = len === LEN_NONE ? undefined : this.readBytes(lenSlot, port);
+    if (kind === KIND_BYTES) return Buffer.from(bytes!.buffer, bytes!.byteOffset, bytes!.byteLength);
+    if (kind !== KIND_CLONE) throw new GreenProtocolError(`payload encoding ${kind} is not one this channel knows`);
+    return v8.deserialize(bytes!);
   }
 
   /** Reads the serialized bytes of a payload without deserializing it. */

@@ -91,6 +91,13 @@ export const TRACE = 9;
  * carrier, read by the hub's dump. Diagnostic only.
  */
 export const RETURNED = 10;
+/** How the request payload is encoded: one of KIND_*. */
+export const REQ_KIND = 11;
+/** How the reply payload is encoded: one of KIND_*. */
+export const RESP_KIND = 12;
+/** Int32 arguments of ops that take more than the F64 slot (NET_RECV: max bytes, then timeout ms or -1). */
+export const REQ_ARG = 13;
+export const REQ_ARG2 = 14;
 export const HEADER_SLOTS = 16;
 /** Flag in REQ_OP: the request's stack follows on the port (see TRACE). */
 export const OP_TRACED = 1 << 16;
@@ -116,6 +123,14 @@ export const PAYLOAD_BYTES = CHANNEL_BYTES - PAYLOAD_OFFSET;
 export const LEN_NONE = 0; // undefined
 export const LEN_PORT = -1; // serialized value sent on the MessagePort
 export const LEN_NUMBER = -2; // a number in the F64 slot
+
+/**
+ * Payload encodings. A Buffer travels as its raw bytes (one copy each way,
+ * no serializer: sockets' data), anything else as structured clone. With
+ * KIND_BYTES, LEN_NONE is an empty Buffer.
+ */
+export const KIND_CLONE = 0;
+export const KIND_BYTES = 1;
 
 /** Reply status. */
 export const STATUS_OK = 0;

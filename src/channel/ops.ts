@@ -49,6 +49,14 @@ export const Op = {
   HTTP_WRITE: 21,
   /** A handler green thread is about to block: the responses it made and the requests it gives back. F64 arg: server id. Payload: an HttpReturn. */
   HTTP_RETURN: 22,
+  /**
+   * A socket's recv, with the bytes its sendall kept: the hot path of every
+   * blocking-style server, so nothing is serialized. F64 arg: socket id;
+   * REQ_ARG: max bytes; REQ_ARG2: timeout ms, or -1 for none. Payload: the
+   * bytes to write first (raw), if any. Reply: the bytes read (raw; empty at
+   * the end of the stream).
+   */
+  NET_RECV: 23,
 } as const;
 
 export type OpCode = (typeof Op)[keyof typeof Op];

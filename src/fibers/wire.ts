@@ -36,13 +36,15 @@
  */
 import { BroadcastChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { ChannelView, deserialize } from '../channel/channel.js';
-import { CHANNEL_BYTES, LEN_PORT } from '../channel/layout.js';
+import { CHANNEL_BYTES, KIND_BYTES, LEN_PORT } from '../channel/layout.js';
 import { GreenProtocolError } from '../errors.js';
 
 export const STATE = 0;
 export const TO_RUNNER = 1;
 export const TO_FIBER = 2;
 export const LEN = 3;
+/** How the value is encoded (KIND_CLONE or KIND_BYTES of src/channel/layout.ts). */
+export const VALUE_KIND = 4;
 export const F64 = 0;
 
 export const RUNNING = 1;
@@ -122,13 +124,14 @@ export class FiberLink {
   }
 
   write(value: unknown): void {
-    this.view.write(LEN, F64, value, this.port);
+    this.view.write(LEN, VALUE_KIND, F64, value, this.port);
   }
 
   read(): unknown {
-    if (this.i32[LEN] !== LEN_PORT) return this.view.read(LEN, F64, this.port);
+    if (this.i32[LEN] !== LEN_PORT) return this.view.read(LEN, VALUE_KIND, F64, this.port);
     const bytes = this.mailbox.receive();
     if (!(bytes instanceof Uint8Array)) throw new GreenProtocolError('a fiber value announced on its channel is missing');
+    if (this.i32[VALUE_KIND] === KIND_BYTES) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     return deserialize(bytes);
   }
 

@@ -20,9 +20,11 @@ import {
   F64_RESP,
   LEN_NONE,
   OP_TRACED,
+  REQ_KIND,
   REQ_LEN,
   REQ_OP,
   REQ_SEQ,
+  RESP_KIND,
   RESP_LEN,
   RESP_SEQ,
   RESP_STATUS,
@@ -287,12 +289,10 @@ export class Hub {
     const handler = this.ops.get(op);
     if (!handler) return reject(`unknown op code ${op}`);
     let arg: unknown;
-    if (i32[REQ_LEN] !== LEN_NONE) {
-      try {
-        arg = deserialize(carrier.view.readBytes(REQ_LEN, carrier.port));
-      } catch (err) {
-        return reject(`malformed request payload: ${(err as Error).message}`);
-      }
+    try {
+      arg = carrier.view.readValue(REQ_LEN, REQ_KIND, carrier.port);
+    } catch (err) {
+      return reject(`malformed request payload: ${(err as Error).message}`);
     }
     const req = this.#request(carrier, thread, seq, op, carrier.view.f64[F64_REQ], arg);
     carrier.pending = req;
@@ -341,10 +341,10 @@ export class Hub {
     if (carrier.state === 'dead') return false;
     const view = carrier.view;
     try {
-      view.write(RESP_LEN, F64_RESP, value, carrier.port);
+      view.write(RESP_LEN, RESP_KIND, F64_RESP, value, carrier.port);
     } catch (err) {
       status = STATUS_ERROR;
-      view.write(RESP_LEN, F64_RESP, errorToWire(err), carrier.port);
+      view.write(RESP_LEN, RESP_KIND, F64_RESP, errorToWire(err), carrier.port);
     }
     view.i32[RESP_STATUS] = status;
     Atomics.store(view.i32, RESP_SEQ, req.seq);

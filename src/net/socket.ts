@@ -140,9 +140,9 @@ export class GreenSocket extends HubHandle {
    */
   recv(max = DEFAULT_RECV): Buffer {
     if (!Number.isInteger(max) || max < 1) throw new GreenArgumentError(`recv(max): max must be a positive integer, got ${String(max)}`);
-    backendFor('recv');
+    const backend = backendFor('recv');
     const data = takeOut(this);
-    return callBlocking(this, 'recv', [max, localOf(this).timeout, data], 'recv') as Buffer;
+    return backend.netRecv(this.$green.id, max, localOf(this).timeout, data);
   }
 
   /** Reads into `buf` (up to its length); returns how many bytes, 0 at the end of the stream. */

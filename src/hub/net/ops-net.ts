@@ -7,7 +7,9 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import { REQ_ARG, REQ_ARG2 } from '../../channel/layout.js';
 import { Op } from '../../channel/ops.js';
+import { GreenProtocolError } from '../../errors.js';
 import type { ConnectRequest, FetchReply, FetchRequest, ListenRequest } from '../../net/wire.js';
 import { SocketTimeoutError } from '../../net/errors.js';
 import type { Hub } from '../hub.js';
@@ -25,6 +27,22 @@ export function netCounts(): { sockets: number; servers: number } {
 }
 
 export function registerNetOps(hub: Hub, objects: HubObjects): void {
+  hub.registerOp(Op.NET_RECV, (req) => {
+    const i32 = req.carrier.view.i32;
+    const max = i32[REQ_ARG]!;
+    const timeout = i32[REQ_ARG2]!;
+    const data = req.arg;
+    if (max < 1 || timeout < -1 || (data !== undefined && !Buffer.isBuffer(data))) {
+      hub.fail(req, new GreenProtocolError(`a recv request with max ${max}, timeout ${timeout} and a ${typeof data} payload`));
+      return;
+    }
+    if (!(objects.get(req.num) instanceof SocketState)) {
+      hub.fail(req, new GreenProtocolError(`a recv request for hub object ${req.num}, which is not a socket`));
+      return;
+    }
+    objects.callFor(req, req.num, 'recv', [max, timeout === -1 ? undefined : timeout, data?.length ? data : undefined]);
+  });
+
   /** A new object for the green thread that asked: one reference, credited to its carrier. */
   const deliverNew = (req: HubRequest, kind: string, id: number, info: unknown) => {
     if (hub.reply(req, { $green: { k: kind, id, info } })) hub.credit(req.carrier, [id]);

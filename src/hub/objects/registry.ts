@@ -45,8 +45,13 @@ export class HubObjects implements Holds {
     });
     hub.registerOp(Op.OBJ_CALL, (req) => {
       const [id, method, args] = req.arg as [number, string, unknown[]];
-      this.#object(id).call(method, args, this.#requestResolver(req));
+      this.callFor(req, id, method, args);
     });
+  }
+
+  /** Calls object `id`'s `method` for a parked green thread's request, which the call answers. */
+  callFor(req: HubRequest, id: number, method: string, args: unknown[]): void {
+    this.#object(id).call(method, args, this.#requestResolver(req));
   }
 
   /** Creates an object owned by one reference (its first facade); returns its id. */
