@@ -78,12 +78,17 @@ export function configure(options: GreenOptions): void {
 /**
  * Live counts of the carrier pool: carriers started, idle, starting, green
  * threads queued for a carrier, green threads alive, hub objects (Event,
- * Queue, ...) still referenced, child processes run for green threads by
- * the patched child_process, and sockets and servers open in the hub.
+ * Queue, ...) still referenced, child processes and DNS queries run for
+ * green threads by the patched modules, sockets and servers open in the
+ * hub, and `unrungRequests`: requests the hub found only by its slow sweep,
+ * because something wrote over the doorbell (always 0 unless memory shared
+ * with the carriers was corrupted; a warning says so the first time).
  *
  * @example
  * ```ts
- * console.log(poolStats()) // { childProcesses: 0, carriers: 2, idle: 2, starting: 0, queued: 0, live: 0, objects: 0 }
+ * console.log(poolStats())
+ * // { childProcesses: 0, dnsQueries: 0, unrungRequests: 0, carriers: 2, idle: 2, starting: 0,
+ * //   queued: 0, live: 0, objects: 0, sockets: 0, servers: 0 }
  * ```
  */
 export function poolStats(): ReturnType<ReturnType<typeof getHub>['stats']> & { objects: number; sockets: number; servers: number } {
