@@ -11,14 +11,12 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { deserialize } from '../channel/channel.js';
 import {
   BELL,
   doorbellBytes,
   doorbellCapacity,
   F64_REQ,
   F64_RESP,
-  LEN_NONE,
   OP_TRACED,
   REQ_KIND,
   REQ_LEN,
@@ -39,7 +37,6 @@ import type { CarrierMessage, MainEntry, Outcome } from '../channel/messages.js'
 import { Op } from '../channel/ops.js';
 import {
   CarrierDiedError,
-  errorFromWire,
   errorToWire,
   GreenArgumentError,
   GreenProtocolError,
