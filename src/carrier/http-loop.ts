@@ -31,7 +31,7 @@ function failed(req: GreenRequest, err: unknown): HttpResponseWire {
     }
     return { rid: req.rid, status: 0, headers: {}, body: undefined, streamed: true };
   }
-  return { rid: req.rid, status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: Buffer.from('internal server error\n') };
+  return { rid: req.rid, status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'internal server error\n' };
 }
 
 function answer(req: GreenRequest, out: HttpResult): HttpResponseWire {

@@ -69,7 +69,8 @@ export interface HttpResponseWire {
   rid: number;
   status: number;
   headers: Record<string, string | string[] | number>;
-  body: Uint8Array | undefined;
+  /** A string goes out as UTF-8. */
+  body: Uint8Array | string | undefined;
   /** True when the handler streamed its response itself (head and chunks already sent). */
   streamed?: boolean;
 }

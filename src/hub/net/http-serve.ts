@@ -40,8 +40,12 @@ const BATCH_MAX = 32;
 /** Handler green threads that may compute at once: more would only take turns on the cores. */
 const RUNNABLE = Math.max(1, os.availableParallelism());
 
-function hasHeader(headers: Record<string, unknown>, name: string): boolean {
-  for (const key of Object.keys(headers)) if (key.toLowerCase() === name) return true;
+/** Whether the handler set content-length or transfer-encoding itself (any case). */
+function hasLengthHeader(headers: Record<string, unknown>): boolean {
+  for (const key in headers) {
+    const k = key.length === 14 || key.length === 17 ? key.toLowerCase() : '';
+    if (k === 'content-length' || k === 'transfer-encoding') return true;
+  }
   return false;
 }
 
@@ -68,6 +72,13 @@ class HttpServeState extends HubObject {
   }
 
   #onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    // No body to wait for (requests have one only with a length or chunked):
+    // queued at once, and node:http discards the empty stream when the response ends.
+    const length = req.headers['content-length'];
+    if (req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')) {
+      this.#enqueue(req, res, undefined);
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     let refused = false;
@@ -84,23 +95,28 @@ class HttpServeState extends HubObject {
     });
     req.on('end', () => {
       if (refused) return;
-      if (this.#closed) {
-        res.writeHead(503, { connection: 'close' }).end();
-        return;
-      }
-      const wire: HttpRequestWire = {
-        rid: this.#nextRid++,
-        method: req.method ?? 'GET',
-        url: req.url ?? '/',
-        httpVersion: req.httpVersion,
-        rawHeaders: req.rawHeaders,
-        body: chunks.length === 0 ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size),
-        remoteAddress: req.socket.remoteAddress,
-        remotePort: req.socket.remotePort,
-      };
-      this.#queue.push({ wire, res });
-      this.#dispatchSoon();
+      this.#enqueue(req, res, chunks.length === 0 ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
     });
+  }
+
+  /** A request whose body has fully arrived waits for a handler. */
+  #enqueue(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer | undefined): void {
+    if (this.#closed) {
+      res.writeHead(503, { connection: 'close' }).end();
+      return;
+    }
+    const wire: HttpRequestWire = {
+      rid: this.#nextRid++,
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      httpVersion: req.httpVersion,
+      rawHeaders: req.rawHeaders,
+      body,
+      remoteAddress: req.socket.remoteAddress,
+      remotePort: req.socket.remotePort,
+    };
+    this.#queue.push({ wire, res });
+    this.#dispatchSoon();
   }
 
   #dispatchScheduled = false;
@@ -223,10 +239,17 @@ class HttpServeState extends HubObject {
     if (r.streamed) return;
     const res = f.p.res;
     try {
+      const body = r.body;
       // The whole body is known: say its length, rather than sending it chunked.
-      const headers = r.body !== undefined && !hasHeader(r.headers, 'content-length') && !hasHeader(r.headers, 'transfer-encoding') ? { ...r.headers, 'content-length': r.body.byteLength } : r.headers;
-      res.writeHead(r.status, headers);
-      res.end(r.body);
+      const headers = r.headers;
+      if (body !== undefined && !hasLengthHeader(headers)) {
+        // As a flat list: node:http takes it as it is, with no merging.
+        const flat: http.OutgoingHttpHeader[] = [];
+        for (const key in headers) flat.push(key, headers[key]!);
+        flat.push('content-length', typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+        res.writeHead(r.status, flat);
+      } else res.writeHead(r.status, headers);
+      res.end(body);
     } catch (err) {
       // Bad headers from the handler: the client gets a 500, the handler's green thread goes on.
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end(`invalid response: ${(err as Error).message}\n`);
