@@ -33,7 +33,16 @@ import type { HubRequest } from '../types.js';
 interface Pending {
   wire: HttpRequestWire;
   res: http.ServerResponse;
+  /** The handler green thread holding it; 0 while it is queued. */
+  thread: number;
 }
+
+/**
+ * A request id is its slot in the table of live requests plus a wrapping
+ * sequence number (so that a stale id is recognised): a lookup is an array
+ * read, and no Map grows and shrinks with every batch.
+ */
+const SLOT_SPAN = 2 ** 26;
 
 /** Requests handed to a handler green thread per round trip, at most. */
 const BATCH_MAX = 32;
@@ -54,12 +63,14 @@ class HttpServeState extends HubObject {
   /** Handler green threads waiting in HTTP_NEXT, most recent last. */
   #idle: HubRequest[] = [];
   #idleTimers = new Map<HubRequest, NodeJS.Timeout>();
-  #inflight = new Map<number, { p: Pending; thread: number }>();
+  /** Live requests (queued or held by a handler) by slot; see SLOT_SPAN. */
+  #slots: (Pending | undefined)[] = [];
+  #freeSlots: number[] = [];
+  #seq = 0;
   #handlers = 0;
   /** Handler green threads parked on something else (sleep, I/O) mid-request. */
   #blocked = new Set<number>();
   #closed = false;
-  #nextRid = 1;
 
   constructor(
     id: number,
@@ -105,8 +116,10 @@ class HttpServeState extends HubObject {
       res.writeHead(503, { connection: 'close' }).end();
       return;
     }
+    const slot = this.#freeSlots.pop() ?? this.#slots.length;
+    this.#seq = (this.#seq + 1) % SLOT_SPAN;
     const wire: HttpRequestWire = {
-      rid: this.#nextRid++,
+      rid: this.#seq * SLOT_SPAN + slot,
       method: req.method ?? 'GET',
       url: req.url ?? '/',
       httpVersion: req.httpVersion,
@@ -115,7 +128,9 @@ class HttpServeState extends HubObject {
       remoteAddress: req.socket.remoteAddress,
       remotePort: req.socket.remotePort,
     };
-    this.#queue.push({ wire, res });
+    const p: Pending = { wire, res, thread: 0 };
+    this.#slots[slot] = p;
+    this.#queue.push(p);
     this.#dispatchSoon();
   }
 
@@ -156,12 +171,29 @@ class HttpServeState extends HubObject {
     return this.#blocked.size > 0 ? 1 : Math.min(BATCH_MAX, this.#queue.length);
   }
 
+  /** The live request `rid` names, if a handler holds it. */
+  #held(rid: number): Pending | undefined {
+    const p = this.#slots[rid % SLOT_SPAN];
+    return p !== undefined && p.wire.rid === rid && p.thread !== 0 ? p : undefined;
+  }
+
+  /** A request is answered (or dropped): its slot is free again. */
+  #forget(p: Pending): void {
+    const slot = p.wire.rid % SLOT_SPAN;
+    this.#slots[slot] = undefined;
+    this.#freeSlots.push(slot);
+  }
+
   #handTo(waiter: HubRequest, batch: Pending[]): void {
     const thread = waiter.thread.id;
-    for (const p of batch) this.#inflight.set(p.wire.rid, { p, thread });
-    if (!this.hub.reply(waiter, batch.map((p) => p.wire))) {
+    const wires: HttpRequestWire[] = new Array(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      batch[i]!.thread = thread;
+      wires[i] = batch[i]!.wire;
+    }
+    if (!this.hub.reply(waiter, wires)) {
       // That handler went away meanwhile: the requests wait for the next one.
-      for (const p of batch) this.#inflight.delete(p.wire.rid);
+      for (const p of batch) p.thread = 0;
       this.#queue.unshift(...batch);
     }
   }
@@ -173,10 +205,10 @@ class HttpServeState extends HubObject {
       this.#handlers--;
       this.#blocked.delete(t.id);
       // A handler thread that died holding requests: answer them.
-      for (const [rid, f] of this.#inflight) {
-        if (f.thread !== t.id) continue;
-        this.#inflight.delete(rid);
-        const res = f.p.res;
+      for (const p of this.#slots) {
+        if (p === undefined || p.thread !== t.id) continue;
+        this.#forget(p);
+        const res = p.res;
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end('the handler green thread died\n');
         else res.destroy();
       }
@@ -209,10 +241,10 @@ class HttpServeState extends HubObject {
     for (const r of back.responses) this.#respond(r);
     const returned: Pending[] = [];
     for (const rid of back.rest) {
-      const f = this.#inflight.get(rid);
-      if (!f) continue;
-      this.#inflight.delete(rid);
-      returned.push(f.p);
+      const p = this.#held(rid);
+      if (!p) continue;
+      p.thread = 0;
+      returned.push(p);
     }
     // They were first in line: they stay first.
     this.#queue.unshift(...returned);
@@ -233,11 +265,11 @@ class HttpServeState extends HubObject {
   }
 
   #respond(r: HttpResponseWire): void {
-    const f = this.#inflight.get(r.rid);
-    if (!f) return;
-    this.#inflight.delete(r.rid);
+    const p = this.#held(r.rid);
+    if (!p) return;
+    this.#forget(p);
     if (r.streamed) return;
-    const res = f.p.res;
+    const res = p.res;
     try {
       const body = r.body;
       // The whole body is known: say its length, rather than sending it chunked.
@@ -259,15 +291,15 @@ class HttpServeState extends HubObject {
 
   /** HTTP_WRITE: a streamed response's head, chunk or end. */
   write(req: HubRequest, w: HttpWrite): void {
-    const f = this.#inflight.get(w.rid);
-    if (!f) return void this.hub.fail(req, new GreenArgumentError('this response has already ended'));
-    const res = f.p.res;
+    const p = this.#held(w.rid);
+    if (!p) return void this.hub.fail(req, new GreenArgumentError('this response has already ended'));
+    const res = p.res;
     if (w.kind === 'head') {
       res.writeHead(w.status, w.headers);
       return void this.hub.reply(req);
     }
     if (w.kind === 'end') {
-      this.#inflight.delete(w.rid);
+      this.#forget(p);
       res.end(w.data);
       return void this.hub.reply(req);
     }
@@ -301,7 +333,10 @@ class HttpServeState extends HubObject {
     this.#closed = true;
     this.server.close();
     this.server.closeIdleConnections?.();
-    for (const p of this.#queue.splice(0)) p.res.writeHead(503, { connection: 'close' }).end();
+    for (const p of this.#queue.splice(0)) {
+      this.#forget(p);
+      p.res.writeHead(503, { connection: 'close' }).end();
+    }
     for (const waiter of [...this.#idle]) {
       this.#unidle(waiter);
       this.hub.reply(waiter, null);
