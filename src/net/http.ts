@@ -157,8 +157,8 @@ export class ResponseStream {
   }
 }
 
-/** The head of a handler's plain string answer; shared, never changed. */
-const TEXT_HEADERS: Headers = Object.freeze({ 'content-type': 'text/plain; charset=utf-8' }) as Headers;
+/** @internal The head of a handler's plain string answer; shared, never changed. */
+export const TEXT_HEADERS: Headers = Object.freeze({ 'content-type': 'text/plain; charset=utf-8' }) as Headers;
 
 /**
  * @internal A handler's return value as the hub writes it. Strings stay

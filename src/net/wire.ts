@@ -64,6 +64,21 @@ export interface HttpRequestWire {
   remotePort: number | undefined;
 }
 
+/**
+ * A batch of requests as it crosses the channel: 8 values per
+ * request, in the order of HttpRequestWire's fields (rid, method, url,
+ * httpVersion, rawHeaders, body, remoteAddress, remotePort). A flat list of
+ * plain values is cheaper to copy than an object per request.
+ */
+export type PackedRequests = (string | number | string[] | Uint8Array | undefined)[];
+
+/**
+ * Responses as they cross the channel: 4 values per response
+ * (rid, status, headers, body). Status 0: streamed, nothing left to write.
+ * Headers 0: the plain-text head (content-type: text/plain; charset=utf-8).
+ */
+export type PackedResponses = (number | string | Uint8Array | Record<string, string | string[] | number> | undefined)[];
+
 /** A handler's answer (or, streamed, its head). */
 export interface HttpResponseWire {
   rid: number;
@@ -77,7 +92,7 @@ export interface HttpResponseWire {
 
 /** A handler green thread that blocked gives back the responses it made and the requests it has not started (by rid). */
 export interface HttpReturn {
-  responses: HttpResponseWire[];
+  responses: PackedResponses;
   rest: number[];
 }
 

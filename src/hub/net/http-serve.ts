@@ -24,15 +24,17 @@ import os from 'node:os';
 import { serialize } from '../../channel/channel.js';
 import { Op } from '../../channel/ops.js';
 import { GreenArgumentError } from '../../errors.js';
-import type { HttpRequestWire, HttpResponseWire, HttpReturn, HttpServeRequest, HttpWrite } from '../../net/wire.js';
+import type { HttpReturn, HttpServeRequest, HttpWrite, PackedRequests, PackedResponses } from '../../net/wire.js';
 import type { Hub } from '../hub.js';
 import { HubObject, type Resolver } from '../objects/base.js';
 import type { HubObjects } from '../objects/registry.js';
 import type { HubRequest } from '../types.js';
 
 interface Pending {
-  wire: HttpRequestWire;
+  rid: number;
+  req: http.IncomingMessage;
   res: http.ServerResponse;
+  body: Buffer | undefined;
   /** The handler green thread holding it; 0 while it is queued. */
   thread: number;
 }
@@ -48,6 +50,9 @@ const SLOT_SPAN = 2 ** 26;
 const BATCH_MAX = 32;
 /** Handler green threads that may compute at once: more would only take turns on the cores. */
 const RUNNABLE = Math.max(1, os.availableParallelism());
+
+/** The head of a plain string answer (headers 0 in PackedResponses). */
+const TEXT_TYPE = 'text/plain; charset=utf-8';
 
 /** Whether the handler set content-length or transfer-encoding itself (any case). */
 function hasLengthHeader(headers: Record<string, unknown>): boolean {
@@ -118,17 +123,7 @@ class HttpServeState extends HubObject {
     }
     const slot = this.#freeSlots.pop() ?? this.#slots.length;
     this.#seq = (this.#seq + 1) % SLOT_SPAN;
-    const wire: HttpRequestWire = {
-      rid: this.#seq * SLOT_SPAN + slot,
-      method: req.method ?? 'GET',
-      url: req.url ?? '/',
-      httpVersion: req.httpVersion,
-      rawHeaders: req.rawHeaders,
-      body,
-      remoteAddress: req.socket.remoteAddress,
-      remotePort: req.socket.remotePort,
-    };
-    const p: Pending = { wire, res, thread: 0 };
+    const p: Pending = { rid: this.#seq * SLOT_SPAN + slot, req, res, body, thread: 0 };
     this.#slots[slot] = p;
     this.#queue.push(p);
     this.#dispatchSoon();
@@ -174,24 +169,34 @@ class HttpServeState extends HubObject {
   /** The live request `rid` names, if a handler holds it. */
   #held(rid: number): Pending | undefined {
     const p = this.#slots[rid % SLOT_SPAN];
-    return p !== undefined && p.wire.rid === rid && p.thread !== 0 ? p : undefined;
+    return p !== undefined && p.rid === rid && p.thread !== 0 ? p : undefined;
   }
 
   /** A request is answered (or dropped): its slot is free again. */
   #forget(p: Pending): void {
-    const slot = p.wire.rid % SLOT_SPAN;
+    const slot = p.rid % SLOT_SPAN;
     this.#slots[slot] = undefined;
     this.#freeSlots.push(slot);
   }
 
   #handTo(waiter: HubRequest, batch: Pending[]): void {
     const thread = waiter.thread.id;
-    const wires: HttpRequestWire[] = new Array(batch.length);
-    for (let i = 0; i < batch.length; i++) {
-      batch[i]!.thread = thread;
-      wires[i] = batch[i]!.wire;
+    // Packed: 8 values a request (see PackedRequests).
+    const packed: PackedRequests = new Array(batch.length * 8);
+    for (let i = 0, j = 0; i < batch.length; i++, j += 8) {
+      const p = batch[i]!;
+      const req = p.req;
+      p.thread = thread;
+      packed[j] = p.rid;
+      packed[j + 1] = req.method ?? 'GET';
+      packed[j + 2] = req.url ?? '/';
+      packed[j + 3] = req.httpVersion;
+      packed[j + 4] = req.rawHeaders;
+      packed[j + 5] = p.body;
+      packed[j + 6] = req.socket.remoteAddress;
+      packed[j + 7] = req.socket.remotePort;
     }
-    if (!this.hub.reply(waiter, wires)) {
+    if (!this.hub.reply(waiter, packed)) {
       // That handler went away meanwhile: the requests wait for the next one.
       for (const p of batch) p.thread = 0;
       this.#queue.unshift(...batch);
@@ -217,8 +222,8 @@ class HttpServeState extends HubObject {
   }
 
   /** HTTP_NEXT: write the previous responses, then wait for requests. */
-  next(req: HubRequest, responses: HttpResponseWire[] | undefined): void {
-    if (responses) for (const r of responses) this.#respond(r);
+  next(req: HubRequest, responses: PackedResponses | undefined): void {
+    if (responses) this.#respondAll(responses);
     this.#blocked.delete(req.thread.id);
     if (this.#closed) return void this.hub.reply(req, null);
     if (this.#queue.length > 0) {
@@ -238,7 +243,7 @@ class HttpServeState extends HubObject {
 
   /** HTTP_RETURN: a handler blocks; it gives back what it has not started. */
   giveBack(req: HubRequest, back: HttpReturn): void {
-    for (const r of back.responses) this.#respond(r);
+    this.#respondAll(back.responses);
     const returned: Pending[] = [];
     for (const rid of back.rest) {
       const p = this.#held(rid);
@@ -264,23 +269,31 @@ class HttpServeState extends HubObject {
     if (i >= 0) this.#idle.splice(i, 1);
   }
 
-  #respond(r: HttpResponseWire): void {
-    const p = this.#held(r.rid);
+  /** Writes packed responses: 4 values each (see PackedResponses). */
+  #respondAll(packed: PackedResponses): void {
+    for (let j = 0; j + 3 < packed.length; j += 4) {
+      this.#respond(packed[j] as number, packed[j + 1] as number, packed[j + 2] as Record<string, string | string[] | number> | 0, packed[j + 3] as string | Uint8Array | undefined);
+    }
+  }
+
+  #respond(rid: number, status: number, headers: Record<string, string | string[] | number> | 0, body: string | Uint8Array | undefined): void {
+    const p = this.#held(rid);
     if (!p) return;
     this.#forget(p);
-    if (r.streamed) return;
+    if (status === 0) return; // streamed: already written
     const res = p.res;
     try {
-      const body = r.body;
       // The whole body is known: say its length, rather than sending it chunked.
-      const headers = r.headers;
-      if (body !== undefined && !hasLengthHeader(headers)) {
+      if (headers === 0) {
+        const length = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+        res.writeHead(status, ['content-type', TEXT_TYPE, 'content-length', length]);
+      } else if (body !== undefined && !hasLengthHeader(headers)) {
         // As a flat list: node:http takes it as it is, with no merging.
         const flat: http.OutgoingHttpHeader[] = [];
         for (const key in headers) flat.push(key, headers[key]!);
         flat.push('content-length', typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
-        res.writeHead(r.status, flat);
-      } else res.writeHead(r.status, headers);
+        res.writeHead(status, flat);
+      } else res.writeHead(status, headers);
       res.end(body);
     } catch (err) {
       // Bad headers from the handler: the client gets a 500, the handler's green thread goes on.
@@ -386,7 +399,7 @@ export function registerHttpOps(hub: Hub, objects: HubObjects): void {
   });
 
   hub.registerOp(Op.HTTP_NEXT, (req) => {
-    stateOf(req.num).next(req, req.arg as HttpResponseWire[] | undefined);
+    stateOf(req.num).next(req, req.arg as PackedResponses | undefined);
   });
 
   hub.registerOp(Op.HTTP_RETURN, (req) => {
