@@ -223,13 +223,15 @@ class HttpServeState extends HubObject {
 
   /** HTTP_NEXT: write the previous responses, then wait for requests. */
   next(req: HubRequest, responses: PackedResponses | undefined): void {
-    if (responses) this.#respondAll(responses);
     this.#blocked.delete(req.thread.id);
-    if (this.#closed) return void this.hub.reply(req, null);
-    if (this.#queue.length > 0) {
+    if (!this.#closed && this.#queue.length > 0) {
+      // Requests wait: the handler gets them first, and computes while the hub writes its answers.
       this.#handTo(req, this.#queue.splice(0, this.#batchSize()));
+      if (responses) this.#respondAll(responses);
       return;
     }
+    if (responses) this.#respondAll(responses);
+    if (this.#closed) return void this.hub.reply(req, null);
     this.#idle.push(req);
     this.#idleTimers.set(
       req,
