@@ -273,7 +273,17 @@ async function run({ quick = false, duration, connections, kinds = ['http', 'ech
       rows,
     );
   }
-  return { name: NAME, duration, connections, httpLoadGenerator: loader, cores: os.availableParallelism(), results, machine: machine() };
+  const targets = [];
+  for (const kind of kinds) {
+    for (const c of connections) {
+      const native = results.find((r) => r.kind === kind && r.impl === 'native' && r.connections === c);
+      const green = results.find((r) => r.kind === kind && r.impl === 'green' && r.connections === c);
+      const measured = green.rps / native.rps;
+      const what = kind === 'http' ? `HTTP hello, serveHttp / node:http (${loader}), ${c} connections` : `TCP echo, serve / net, ${c} connections`;
+      targets.push({ what, target: '≥ 0.6x', measured, unit: 'x', met: measured >= 0.6 });
+    }
+  }
+  return { name: NAME, duration, connections, httpLoadGenerator: loader, cores: os.availableParallelism(), results, targets, machine: machine() };
 }
 
 runAsMain(import.meta.url, async () => {
