@@ -221,7 +221,10 @@ class HttpServeState extends HubObject {
     });
   }
 
-  /** HTTP_NEXT: write the previous responses, then wait for requests. */
+  /**
+   * HTTP_NEXT: write the previous responses, then wait for requests. With
+   * requests queued, they are handed over before the responses are written.
+   */
   next(req: HubRequest, responses: PackedResponses | undefined): void {
     this.#blocked.delete(req.thread.id);
     if (!this.#closed && this.#queue.length > 0) {
