@@ -1,20 +1,23 @@
 // net: blocking-style servers written with greenthread against the same
 // servers as native async Node, in the same run, on loopback:
 //
-//   http   keep-alive HTTP "hello world": serveHttp vs node:http (autocannon)
+//   http   keep-alive HTTP "hello world": serveHttp vs node:http (wrk, one
+//          thread, when wrk is on PATH; autocannon otherwise)
 //   echo   64-byte ping-pong over TCP: serve() + recv/sendall vs net 'data' → write
 //
-// at 50 and 500 connections. This process is the load generator; each server
-// runs in its own process, whose peak RSS (VmHWM) and CPU seconds are read
-// from /proc. Every load is bounded in time.
+// at 50 and 500 connections. This process (or wrk, a lighter load generator
+// than autocannon, which takes a whole core of the two here) is the load
+// generator; each server runs in its own process, whose peak RSS (VmHWM) and
+// CPU seconds are read from /proc. Every load is bounded in time.
 //
-//   node bench/net/net.js [--quick] [--duration S] [--connections 50,500] [--json FILE]
-import { spawn as spawnChild } from 'node:child_process';
+//   node bench/net/net.js [--quick] [--duration S] [--connections 50,500] [--only http|echo]
+//                         [--autocannon] [--json FILE]
+import { execFile, spawn as spawnChild, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import autocannon from 'autocannon';
-import { fmt, machine, parseBenchArgs, percentile, printTable, progress, ratio, runAsMain, writeJson } from '../lib/common.js';
+import { cpuSnapshot, fmt, machine, parseBenchArgs, percentile, printTable, progress, ratio, runAsMain, writeJson } from '../lib/common.js';
 
 const NAME = 'net';
 const SERVER = new URL('./server.js', import.meta.url).pathname;
@@ -62,6 +65,55 @@ function procStats(pid) {
 function runAutocannon(port, connections, duration) {
   return new Promise((resolve, reject) => {
     autocannon({ url: `http://127.0.0.1:${port}/`, connections, duration, pipelining: 1 }, (err, res) => (err ? reject(err) : resolve(res)));
+  });
+}
+
+/** True when wrk runs here. */
+function hasWrk() {
+  try {
+    return spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** wrk's durations ("612.00us", "1.23ms", "2.00s") in milliseconds. */
+function wrkMs(text) {
+  const m = /^([\d.]+)(us|ms|s|m|h)$/.exec(text);
+  if (!m) return NaN;
+  const scale = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2]];
+  return Number(m[1]) * scale;
+}
+
+/**
+ * Parses wrk's report (run with --latency): requests/s, p50 and p99 in ms,
+ * and errors (socket errors and non-2xx/3xx answers).
+ */
+export function parseWrk(out) {
+  const rps = Number(/^Requests\/sec:\s+([\d.]+)/m.exec(out)?.[1] ?? NaN);
+  const p50 = wrkMs(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? '');
+  const p99 = wrkMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? '');
+  const total = Number(/^\s+(\d+) requests in /m.exec(out)?.[1] ?? NaN);
+  let errors = 0;
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  if (sock) errors += sock.slice(1).reduce((a, b) => a + Number(b), 0);
+  errors += Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  if (!Number.isFinite(rps)) throw new Error(`cannot read wrk's report:\n${out}`);
+  return { rps, p50, p99, errors, requests: total };
+}
+
+/** One wrk run: one thread, `connections` keep-alive connections, `duration` seconds. */
+function runWrk(port, connections, duration) {
+  return new Promise((resolve, reject) => {
+    const args = ['-t1', `-c${connections}`, `-d${duration}s`, '--latency', '--timeout', '10s', `http://127.0.0.1:${port}/`];
+    execFile('wrk', args, { timeout: (duration + 30) * 1000 }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`wrk ${args.join(' ')} failed: ${err.message}\n${stderr}`));
+      try {
+        resolve(parseWrk(stdout));
+      } catch (e) {
+        reject(e);
+      }
+    });
   });
 }
 
@@ -139,13 +191,30 @@ async function echoLoad(port, connections, durationMs, size = 64) {
   return { rps: count / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
 }
 
-async function measure(kind, impl, connections, duration) {
+async function measure(kind, impl, connections, duration, loader) {
   const concurrency = kind === 'echo' ? connections + 16 : 64;
   const server = await startServer(kind, impl, concurrency);
   try {
     progress(NAME, `${kind} ${impl}, ${connections} connections: warm-up, then ${duration} s`);
     let r;
-    if (kind === 'http') {
+    if (kind === 'http' && loader === 'wrk') {
+      await runWrk(server.port, connections, 1);
+      const before = procStats(server.pid);
+      const cpu0 = cpuSnapshot();
+      const res = await runWrk(server.port, connections, duration);
+      const cpu1 = cpuSnapshot();
+      const after = procStats(server.pid);
+      r = {
+        // CPU seconds of other processes meanwhile: the machine's busy time less this process, wrk (a reaped child) and the server.
+        otherCpuSeconds: cpu0 && cpu1 ? Math.max(0, (cpu1.busy - cpu0.busy - (cpu1.mine - cpu0.mine)) / 100 - (after.cpuSeconds - before.cpuSeconds)) : undefined,
+        rps: res.rps,
+        p50: res.p50,
+        p99: res.p99,
+        errors: res.errors,
+        cpuSeconds: after.cpuSeconds - before.cpuSeconds,
+        peakRssMb: after.peakRssMb,
+      };
+    } else if (kind === 'http') {
       await runAutocannon(server.port, connections, 1);
       const before = procStats(server.pid);
       const res = await runAutocannon(server.port, connections, duration);
@@ -164,25 +233,26 @@ async function measure(kind, impl, connections, duration) {
       const after = procStats(server.pid);
       r = { ...res, cpuSeconds: after.cpuSeconds - before.cpuSeconds, peakRssMb: after.peakRssMb };
     }
-    return { kind, impl, connections, ...r };
+    return { kind, impl, connections, ...(kind === 'http' ? { loadGenerator: loader } : {}), ...r };
   } finally {
     await server.stop();
   }
 }
 
-async function run({ quick = false, duration, connections } = {}) {
+async function run({ quick = false, duration, connections, kinds = ['http', 'echo'], autocannonOnly = false } = {}) {
   duration ??= quick ? 3 : 10;
   connections ??= quick ? [50] : [50, 500];
+  const loader = !autocannonOnly && hasWrk() ? 'wrk' : 'autocannon';
   const results = [];
-  for (const kind of ['http', 'echo']) {
+  for (const kind of kinds) {
     for (const c of connections) {
       // Native first, then green, back to back: the same machine state for both.
-      const native = await measure(kind, 'native', c, duration);
-      const green = await measure(kind, 'green', c, duration);
+      const native = await measure(kind, 'native', c, duration, loader);
+      const green = await measure(kind, 'green', c, duration, loader);
       results.push(native, green);
     }
   }
-  for (const kind of ['http', 'echo']) {
+  for (const kind of kinds) {
     const rows = [];
     for (const c of connections) {
       const native = results.find((r) => r.kind === kind && r.impl === 'native' && r.connections === c);
@@ -197,21 +267,37 @@ async function run({ quick = false, duration, connections } = {}) {
           fmt(r.p99, 2),
           fmt(r.peakRssMb, 0),
           fmt(r.cpuSeconds, 1),
+          ...(kind === 'http' && loader === 'wrk' ? [fmt(r.otherCpuSeconds, 1)] : []),
           String(r.errors),
         ]);
       }
     }
     printTable(
-      kind === 'http' ? `HTTP keep-alive "hello world", autocannon, ${duration} s per run` : `TCP echo, 64-byte ping-pong per connection, ${duration} s per run`,
-      ['server', 'connections', kind === 'http' ? 'requests/s' : 'round trips/s', 'vs native', 'p50 ms', 'p99 ms', 'peak RSS MB', 'server CPU s', 'errors'],
+      kind === 'http' ? `HTTP keep-alive "hello world", ${loader === 'wrk' ? 'wrk -t1' : 'autocannon'}, ${duration} s per run` : `TCP echo, 64-byte ping-pong per connection, ${duration} s per run`,
+      ['server', 'connections', kind === 'http' ? 'requests/s' : 'round trips/s', 'vs native', 'p50 ms', 'p99 ms', 'peak RSS MB', 'server CPU s', ...(kind === 'http' && loader === 'wrk' ? ['other processes CPU s'] : []), 'errors'],
       rows,
     );
   }
-  return { name: NAME, duration, connections, cores: os.availableParallelism(), results, machine: machine() };
+  const targets = [];
+  for (const kind of kinds) {
+    for (const c of connections) {
+      const native = results.find((r) => r.kind === kind && r.impl === 'native' && r.connections === c);
+      const green = results.find((r) => r.kind === kind && r.impl === 'green' && r.connections === c);
+      const measured = green.rps / native.rps;
+      const what = kind === 'http' ? `HTTP hello, serveHttp / node:http (${loader}), ${c} connections` : `TCP echo, serve / net, ${c} connections`;
+      targets.push({ what, target: '≥ 0.6x', measured, unit: 'x', met: measured >= 0.6 });
+    }
+  }
+  return { name: NAME, duration, connections, httpLoadGenerator: loader, cores: os.availableParallelism(), results, targets, machine: machine() };
 }
 
 runAsMain(import.meta.url, async () => {
-  const { values } = parseBenchArgs({ duration: { type: 'string' }, connections: { type: 'string' } });
+  const { values } = parseBenchArgs({ duration: { type: 'string' }, connections: { type: 'string' }, only: { type: 'string' }, autocannon: { type: 'boolean', default: false } });
   const connections = values.connections?.split(',').map(Number);
-  writeJson(values.json, await run({ quick: values.quick, duration: values.duration === undefined ? undefined : Number(values.duration), connections }));
+  const kinds = values.only === undefined ? undefined : values.only.split(',');
+  if (kinds?.some((k) => k !== 'http' && k !== 'echo')) throw new Error(`--only takes http, echo or both, got ${values.only}`);
+  writeJson(
+    values.json,
+    await run({ quick: values.quick, duration: values.duration === undefined ? undefined : Number(values.duration), connections, kinds, autocannonOnly: values.autocannon }),
+  );
 });

@@ -16,8 +16,8 @@
  * Runs on a carrier only.
  */
 import { Op } from '../channel/ops.js';
-import { GreenRequest, toResponse, type HttpResult } from '../net/http.js';
-import type { HttpRequestWire, HttpResponseWire, HttpReturn } from '../net/wire.js';
+import { GreenRequest, TEXT_HEADERS, toResponse, type HttpResult } from '../net/http.js';
+import type { HttpRequestWire, HttpResponseWire, HttpReturn, PackedRequests, PackedResponses } from '../net/wire.js';
 import { beforeNextPark, park } from './channel.js';
 
 function failed(req: GreenRequest, err: unknown): HttpResponseWire {
@@ -31,7 +31,7 @@ function failed(req: GreenRequest, err: unknown): HttpResponseWire {
     }
     return { rid: req.rid, status: 0, headers: {}, body: undefined, streamed: true };
   }
-  return { rid: req.rid, status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: Buffer.from('internal server error\n') };
+  return { rid: req.rid, status: 500, headers: TEXT_HEADERS, body: 'internal server error\n' };
 }
 
 function answer(req: GreenRequest, out: HttpResult): HttpResponseWire {
@@ -46,6 +46,27 @@ function answer(req: GreenRequest, out: HttpResult): HttpResponseWire {
   }
 }
 
+/** Adds a response to the packed list (see PackedResponses). */
+function pack(into: PackedResponses, r: HttpResponseWire): void {
+  if (r.streamed) into.push(r.rid, 0, 0, undefined);
+  else into.push(r.rid, r.status, r.headers === TEXT_HEADERS ? 0 : r.headers, r.body);
+}
+
+/** Request `i` of a packed batch (see PackedRequests). */
+function unpack(batch: PackedRequests, i: number): HttpRequestWire {
+  const j = i * 8;
+  return {
+    rid: batch[j] as number,
+    method: batch[j + 1] as string,
+    url: batch[j + 2] as string,
+    httpVersion: batch[j + 3] as string,
+    rawHeaders: batch[j + 4] as string[],
+    body: batch[j + 5] as Uint8Array | undefined,
+    remoteAddress: batch[j + 6] as string | undefined,
+    remotePort: batch[j + 7] as number | undefined,
+  };
+}
+
 function isPromise(v: unknown): v is Promise<unknown> {
   return v !== null && typeof (v as PromiseLike<unknown>)?.then === 'function';
 }
@@ -54,41 +75,45 @@ function isPromise(v: unknown): v is Promise<unknown> {
  * The loop. Returns undefined when the hub stops it, or a promise when a
  * handler went async (the loop goes on once it settles).
  */
-export function httpLoop(handler: Function, sid: number, carried: HttpResponseWire[] = []): unknown {
+export function httpLoop(handler: Function, sid: number, carried: PackedResponses = []): unknown {
   let responses = carried;
   for (;;) {
-    const batch = park(Op.HTTP_NEXT, sid, responses.length > 0 ? responses : undefined) as HttpRequestWire[] | null;
+    const batch = park(Op.HTTP_NEXT, sid, responses.length > 0 ? responses : undefined) as PackedRequests | null;
     responses = [];
     if (!batch) return undefined;
-    for (let i = 0; i < batch.length; i++) {
-      let rest = i + 1 < batch.length;
+    let count = batch.length / 8;
+    for (let i = 0; i < count; i++) {
+      let rest = i + 1 < count;
       // Runs if the handler parks: what is done and what is not started go back to the hub.
       const giveBack = () => {
-        const back: HttpReturn = { responses, rest: rest ? batch.slice(i + 1).map((w) => w.rid) : [] };
+        const left: number[] = [];
+        if (rest) for (let k = i + 1; k < count; k++) left.push(batch[k * 8] as number);
+        const back: HttpReturn = { responses, rest: left };
         responses = [];
-        batch.length = i + 1;
+        count = i + 1;
         rest = false;
         park(Op.HTTP_RETURN, sid, back);
       };
       beforeNextPark(giveBack, true);
-      const req = new GreenRequest(batch[i]!, sid);
+      const req = new GreenRequest(unpack(batch, i), sid);
       let out: unknown;
       try {
         out = handler(req);
       } catch (err) {
         beforeNextPark(giveBack, false);
-        responses.push(failed(req, err));
+        pack(responses, failed(req, err));
         continue;
       }
       beforeNextPark(giveBack, false);
       if (isPromise(out)) {
         if (rest || responses.length > 0) giveBack();
+        const next: PackedResponses = [];
         return out.then(
-          (v) => httpLoop(handler, sid, [answer(req, v as HttpResult)]),
-          (err) => httpLoop(handler, sid, [failed(req, err)]),
+          (v) => (pack(next, answer(req, v as HttpResult)), httpLoop(handler, sid, next)),
+          (err) => (pack(next, failed(req, err)), httpLoop(handler, sid, next)),
         );
       }
-      responses.push(answer(req, out as HttpResult));
+      pack(responses, answer(req, out as HttpResult));
     }
   }
 }

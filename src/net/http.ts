@@ -157,20 +157,29 @@ export class ResponseStream {
   }
 }
 
-/** @internal A handler's return value as the hub writes it. */
+/** @internal The head of a handler's plain string answer; shared, never changed. */
+export const TEXT_HEADERS: Headers = Object.freeze({ 'content-type': 'text/plain; charset=utf-8' }) as Headers;
+
+/**
+ * @internal A handler's return value as the hub writes it. Strings stay
+ * strings (the hub sends them as UTF-8): they cross the channel cheaper
+ * than bytes, and node:http writes a string body with its head in one go.
+ */
 export function toResponse(rid: number, out: HttpResult): HttpResponseWire {
   if (out === undefined || out === null) return { rid, status: 204, headers: {}, body: undefined };
-  if (typeof out === 'string') return { rid, status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: Buffer.from(out) };
+  if (typeof out === 'string') return { rid, status: 200, headers: TEXT_HEADERS, body: out };
   if (out instanceof Uint8Array) return { rid, status: 200, headers: { 'content-type': 'application/octet-stream' }, body: out };
   if (typeof out !== 'object') throw new GreenArgumentError(`a serveHttp handler must return a string, bytes or { status, headers, body }; got ${typeof out}`);
   const headers: Headers = { ...(out.headers ?? {}) };
   const body = out.body;
-  let bytes: Uint8Array | undefined;
+  let bytes: Uint8Array | string | undefined;
   if (body === undefined || body === null) bytes = undefined;
-  else if (typeof body === 'string') bytes = Buffer.from(body);
+  else if (typeof body === 'string') bytes = body;
   else if (body instanceof Uint8Array) bytes = body;
   else {
-    bytes = Buffer.from(JSON.stringify(body));
+    bytes = JSON.stringify(body);
+    // undefined (a toJSON that returns nothing): Buffer.from throws, as it always did.
+    if (typeof bytes !== 'string') bytes = Buffer.from(bytes as unknown as string);
     if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
   }
   const status = out.status ?? 200;

@@ -64,19 +64,35 @@ export interface HttpRequestWire {
   remotePort: number | undefined;
 }
 
+/**
+ * A batch of requests as it crosses the channel: 8 values per
+ * request, in the order of HttpRequestWire's fields (rid, method, url,
+ * httpVersion, rawHeaders, body, remoteAddress, remotePort). A flat list of
+ * plain values is cheaper to copy than an object per request.
+ */
+export type PackedRequests = (string | number | string[] | Uint8Array | undefined)[];
+
+/**
+ * Responses as they cross the channel: 4 values per response
+ * (rid, status, headers, body). Status 0: streamed, nothing left to write.
+ * Headers 0: the plain-text head (content-type: text/plain; charset=utf-8).
+ */
+export type PackedResponses = (number | string | Uint8Array | Record<string, string | string[] | number> | undefined)[];
+
 /** A handler's answer (or, streamed, its head). */
 export interface HttpResponseWire {
   rid: number;
   status: number;
   headers: Record<string, string | string[] | number>;
-  body: Uint8Array | undefined;
+  /** A string goes out as UTF-8. */
+  body: Uint8Array | string | undefined;
   /** True when the handler streamed its response itself (head and chunks already sent). */
   streamed?: boolean;
 }
 
 /** A handler green thread that blocked gives back the responses it made and the requests it has not started (by rid). */
 export interface HttpReturn {
-  responses: HttpResponseWire[];
+  responses: PackedResponses;
   rest: number[];
 }
 

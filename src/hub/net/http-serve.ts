@@ -24,24 +24,42 @@ import os from 'node:os';
 import { serialize } from '../../channel/channel.js';
 import { Op } from '../../channel/ops.js';
 import { GreenArgumentError } from '../../errors.js';
-import type { HttpRequestWire, HttpResponseWire, HttpReturn, HttpServeRequest, HttpWrite } from '../../net/wire.js';
+import type { HttpReturn, HttpServeRequest, HttpWrite, PackedRequests, PackedResponses } from '../../net/wire.js';
 import type { Hub } from '../hub.js';
 import { HubObject, type Resolver } from '../objects/base.js';
 import type { HubObjects } from '../objects/registry.js';
 import type { HubRequest } from '../types.js';
 
 interface Pending {
-  wire: HttpRequestWire;
+  rid: number;
+  req: http.IncomingMessage;
   res: http.ServerResponse;
+  body: Buffer | undefined;
+  /** The handler green thread holding it; 0 while it is queued. */
+  thread: number;
 }
+
+/**
+ * A request id is its slot in the table of live requests plus a wrapping
+ * sequence number (so that a stale id is recognised): a lookup is an array
+ * read, and no Map grows and shrinks with every batch.
+ */
+const SLOT_SPAN = 2 ** 26;
 
 /** Requests handed to a handler green thread per round trip, at most. */
 const BATCH_MAX = 32;
 /** Handler green threads that may compute at once: more would only take turns on the cores. */
 const RUNNABLE = Math.max(1, os.availableParallelism());
 
-function hasHeader(headers: Record<string, unknown>, name: string): boolean {
-  for (const key of Object.keys(headers)) if (key.toLowerCase() === name) return true;
+/** The head of a plain string answer (headers 0 in PackedResponses). */
+const TEXT_TYPE = 'text/plain; charset=utf-8';
+
+/** Whether the handler set content-length or transfer-encoding itself (any case). */
+function hasLengthHeader(headers: Record<string, unknown>): boolean {
+  for (const key in headers) {
+    const k = key.length === 14 || key.length === 17 ? key.toLowerCase() : '';
+    if (k === 'content-length' || k === 'transfer-encoding') return true;
+  }
   return false;
 }
 
@@ -50,12 +68,14 @@ class HttpServeState extends HubObject {
   /** Handler green threads waiting in HTTP_NEXT, most recent last. */
   #idle: HubRequest[] = [];
   #idleTimers = new Map<HubRequest, NodeJS.Timeout>();
-  #inflight = new Map<number, { p: Pending; thread: number }>();
+  /** Live requests (queued or held by a handler) by slot; see SLOT_SPAN. */
+  #slots: (Pending | undefined)[] = [];
+  #freeSlots: number[] = [];
+  #seq = 0;
   #handlers = 0;
   /** Handler green threads parked on something else (sleep, I/O) mid-request. */
   #blocked = new Set<number>();
   #closed = false;
-  #nextRid = 1;
 
   constructor(
     id: number,
@@ -68,6 +88,13 @@ class HttpServeState extends HubObject {
   }
 
   #onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    // No body to wait for (requests have one only with a length or chunked):
+    // queued at once, and node:http discards the empty stream when the response ends.
+    const length = req.headers['content-length'];
+    if (req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')) {
+      this.#enqueue(req, res, undefined);
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     let refused = false;
@@ -84,23 +111,22 @@ class HttpServeState extends HubObject {
     });
     req.on('end', () => {
       if (refused) return;
-      if (this.#closed) {
-        res.writeHead(503, { connection: 'close' }).end();
-        return;
-      }
-      const wire: HttpRequestWire = {
-        rid: this.#nextRid++,
-        method: req.method ?? 'GET',
-        url: req.url ?? '/',
-        httpVersion: req.httpVersion,
-        rawHeaders: req.rawHeaders,
-        body: chunks.length === 0 ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size),
-        remoteAddress: req.socket.remoteAddress,
-        remotePort: req.socket.remotePort,
-      };
-      this.#queue.push({ wire, res });
-      this.#dispatchSoon();
+      this.#enqueue(req, res, chunks.length === 0 ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
     });
+  }
+
+  /** A request whose body has fully arrived waits for a handler. */
+  #enqueue(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer | undefined): void {
+    if (this.#closed) {
+      res.writeHead(503, { connection: 'close' }).end();
+      return;
+    }
+    const slot = this.#freeSlots.pop() ?? this.#slots.length;
+    this.#seq = (this.#seq + 1) % SLOT_SPAN;
+    const p: Pending = { rid: this.#seq * SLOT_SPAN + slot, req, res, body, thread: 0 };
+    this.#slots[slot] = p;
+    this.#queue.push(p);
+    this.#dispatchSoon();
   }
 
   #dispatchScheduled = false;
@@ -140,12 +166,39 @@ class HttpServeState extends HubObject {
     return this.#blocked.size > 0 ? 1 : Math.min(BATCH_MAX, this.#queue.length);
   }
 
+  /** The live request `rid` names, if a handler holds it. */
+  #held(rid: number): Pending | undefined {
+    const p = this.#slots[rid % SLOT_SPAN];
+    return p !== undefined && p.rid === rid && p.thread !== 0 ? p : undefined;
+  }
+
+  /** A request is answered (or dropped): its slot is free again. */
+  #forget(p: Pending): void {
+    const slot = p.rid % SLOT_SPAN;
+    this.#slots[slot] = undefined;
+    this.#freeSlots.push(slot);
+  }
+
   #handTo(waiter: HubRequest, batch: Pending[]): void {
     const thread = waiter.thread.id;
-    for (const p of batch) this.#inflight.set(p.wire.rid, { p, thread });
-    if (!this.hub.reply(waiter, batch.map((p) => p.wire))) {
+    // Packed: 8 values a request (see PackedRequests).
+    const packed: PackedRequests = new Array(batch.length * 8);
+    for (let i = 0, j = 0; i < batch.length; i++, j += 8) {
+      const p = batch[i]!;
+      const req = p.req;
+      p.thread = thread;
+      packed[j] = p.rid;
+      packed[j + 1] = req.method ?? 'GET';
+      packed[j + 2] = req.url ?? '/';
+      packed[j + 3] = req.httpVersion;
+      packed[j + 4] = req.rawHeaders;
+      packed[j + 5] = p.body;
+      packed[j + 6] = req.socket.remoteAddress;
+      packed[j + 7] = req.socket.remotePort;
+    }
+    if (!this.hub.reply(waiter, packed)) {
       // That handler went away meanwhile: the requests wait for the next one.
-      for (const p of batch) this.#inflight.delete(p.wire.rid);
+      for (const p of batch) p.thread = 0;
       this.#queue.unshift(...batch);
     }
   }
@@ -157,10 +210,10 @@ class HttpServeState extends HubObject {
       this.#handlers--;
       this.#blocked.delete(t.id);
       // A handler thread that died holding requests: answer them.
-      for (const [rid, f] of this.#inflight) {
-        if (f.thread !== t.id) continue;
-        this.#inflight.delete(rid);
-        const res = f.p.res;
+      for (const p of this.#slots) {
+        if (p === undefined || p.thread !== t.id) continue;
+        this.#forget(p);
+        const res = p.res;
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end('the handler green thread died\n');
         else res.destroy();
       }
@@ -168,15 +221,20 @@ class HttpServeState extends HubObject {
     });
   }
 
-  /** HTTP_NEXT: write the previous responses, then wait for requests. */
-  next(req: HubRequest, responses: HttpResponseWire[] | undefined): void {
-    if (responses) for (const r of responses) this.#respond(r);
+  /**
+   * HTTP_NEXT: write the previous responses, then wait for requests. With
+   * requests queued, they are handed over before the responses are written.
+   */
+  next(req: HubRequest, responses: PackedResponses | undefined): void {
     this.#blocked.delete(req.thread.id);
-    if (this.#closed) return void this.hub.reply(req, null);
-    if (this.#queue.length > 0) {
+    if (!this.#closed && this.#queue.length > 0) {
+      // Requests wait: the handler gets them first, and computes while the hub writes its answers.
       this.#handTo(req, this.#queue.splice(0, this.#batchSize()));
+      if (responses) this.#respondAll(responses);
       return;
     }
+    if (responses) this.#respondAll(responses);
+    if (this.#closed) return void this.hub.reply(req, null);
     this.#idle.push(req);
     this.#idleTimers.set(
       req,
@@ -190,13 +248,13 @@ class HttpServeState extends HubObject {
 
   /** HTTP_RETURN: a handler blocks; it gives back what it has not started. */
   giveBack(req: HubRequest, back: HttpReturn): void {
-    for (const r of back.responses) this.#respond(r);
+    this.#respondAll(back.responses);
     const returned: Pending[] = [];
     for (const rid of back.rest) {
-      const f = this.#inflight.get(rid);
-      if (!f) continue;
-      this.#inflight.delete(rid);
-      returned.push(f.p);
+      const p = this.#held(rid);
+      if (!p) continue;
+      p.thread = 0;
+      returned.push(p);
     }
     // They were first in line: they stay first.
     this.#queue.unshift(...returned);
@@ -216,17 +274,32 @@ class HttpServeState extends HubObject {
     if (i >= 0) this.#idle.splice(i, 1);
   }
 
-  #respond(r: HttpResponseWire): void {
-    const f = this.#inflight.get(r.rid);
-    if (!f) return;
-    this.#inflight.delete(r.rid);
-    if (r.streamed) return;
-    const res = f.p.res;
+  /** Writes packed responses: 4 values each (see PackedResponses). */
+  #respondAll(packed: PackedResponses): void {
+    for (let j = 0; j + 3 < packed.length; j += 4) {
+      this.#respond(packed[j] as number, packed[j + 1] as number, packed[j + 2] as Record<string, string | string[] | number> | 0, packed[j + 3] as string | Uint8Array | undefined);
+    }
+  }
+
+  #respond(rid: number, status: number, headers: Record<string, string | string[] | number> | 0, body: string | Uint8Array | undefined): void {
+    const p = this.#held(rid);
+    if (!p) return;
+    this.#forget(p);
+    if (status === 0) return; // streamed: already written
+    const res = p.res;
     try {
       // The whole body is known: say its length, rather than sending it chunked.
-      const headers = r.body !== undefined && !hasHeader(r.headers, 'content-length') && !hasHeader(r.headers, 'transfer-encoding') ? { ...r.headers, 'content-length': r.body.byteLength } : r.headers;
-      res.writeHead(r.status, headers);
-      res.end(r.body);
+      if (headers === 0) {
+        const length = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+        res.writeHead(status, ['content-type', TEXT_TYPE, 'content-length', length]);
+      } else if (body !== undefined && !hasLengthHeader(headers)) {
+        // As a flat list: node:http takes it as it is, with no merging.
+        const flat: http.OutgoingHttpHeader[] = [];
+        for (const key in headers) flat.push(key, headers[key]!);
+        flat.push('content-length', typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+        res.writeHead(status, flat);
+      } else res.writeHead(status, headers);
+      res.end(body);
     } catch (err) {
       // Bad headers from the handler: the client gets a 500, the handler's green thread goes on.
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end(`invalid response: ${(err as Error).message}\n`);
@@ -236,15 +309,15 @@ class HttpServeState extends HubObject {
 
   /** HTTP_WRITE: a streamed response's head, chunk or end. */
   write(req: HubRequest, w: HttpWrite): void {
-    const f = this.#inflight.get(w.rid);
-    if (!f) return void this.hub.fail(req, new GreenArgumentError('this response has already ended'));
-    const res = f.p.res;
+    const p = this.#held(w.rid);
+    if (!p) return void this.hub.fail(req, new GreenArgumentError('this response has already ended'));
+    const res = p.res;
     if (w.kind === 'head') {
       res.writeHead(w.status, w.headers);
       return void this.hub.reply(req);
     }
     if (w.kind === 'end') {
-      this.#inflight.delete(w.rid);
+      this.#forget(p);
       res.end(w.data);
       return void this.hub.reply(req);
     }
@@ -278,7 +351,10 @@ class HttpServeState extends HubObject {
     this.#closed = true;
     this.server.close();
     this.server.closeIdleConnections?.();
-    for (const p of this.#queue.splice(0)) p.res.writeHead(503, { connection: 'close' }).end();
+    for (const p of this.#queue.splice(0)) {
+      this.#forget(p);
+      p.res.writeHead(503, { connection: 'close' }).end();
+    }
     for (const waiter of [...this.#idle]) {
       this.#unidle(waiter);
       this.hub.reply(waiter, null);
@@ -328,7 +404,7 @@ export function registerHttpOps(hub: Hub, objects: HubObjects): void {
   });
 
   hub.registerOp(Op.HTTP_NEXT, (req) => {
-    stateOf(req.num).next(req, req.arg as HttpResponseWire[] | undefined);
+    stateOf(req.num).next(req, req.arg as PackedResponses | undefined);
   });
 
   hub.registerOp(Op.HTTP_RETURN, (req) => {
