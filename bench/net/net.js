@@ -3,7 +3,10 @@
 //
 //   http   keep-alive HTTP "hello world": serveHttp vs node:http (wrk, one
 //          thread, when wrk is on PATH; autocannon otherwise)
-//   echo   64-byte ping-pong over TCP: serve() + recv/sendall vs net 'data' → write
+//   echo   64-byte ping-pong over TCP: serve() + recv/sendall vs net 'data' → write,
+//          and the floor of a thread per connection on this machine (floor.js:
+//          the same number of bare worker threads in Atomics ping-pong with
+//          one main thread, no sockets at all)
 //
 // at 50 and 500 connections. This process (or wrk, a lighter load generator
 // than autocannon, which takes a whole core of the two here) is the load
@@ -13,14 +16,16 @@
 //   node bench/net/net.js [--quick] [--duration S] [--connections 50,500] [--only http|echo]
 //                         [--autocannon] [--json FILE]
 import { execFile, spawn as spawnChild, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
+import path from 'node:path';
 import autocannon from 'autocannon';
 import { cpuSnapshot, fmt, machine, parseBenchArgs, percentile, printTable, progress, ratio, runAsMain, writeJson } from '../lib/common.js';
 
 const NAME = 'net';
 const SERVER = new URL('./server.js', import.meta.url).pathname;
+const FLOOR = new URL('./floor.js', import.meta.url).pathname;
 const TICK = 100; // clock ticks per second in /proc/<pid>/stat (SC_CLK_TCK on Linux)
 
 /** Starts a server process; resolves with its pid, port and a stop function. */
@@ -239,6 +244,28 @@ async function measure(kind, impl, connections, duration, loader) {
   }
 }
 
+/**
+ * The physical floor of a thread per connection (floor.js), in its own
+ * process: `connections` bare worker threads in Atomics ping-pong with one
+ * main thread, no sockets.
+ */
+async function measureFloor(connections, duration) {
+  progress(NAME, `floor, ${connections} threads: ${duration} s`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gt-floor-'));
+  const out = path.join(dir, 'floor.json');
+  try {
+    await new Promise((resolve, reject) => {
+      const child = spawnChild(process.execPath, [FLOOR, '--threads', String(connections), '--duration', String(duration), '--json', out], { stdio: ['ignore', 'ignore', 'inherit'] });
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`floor.js exited with ${code}`))));
+    });
+    const r = JSON.parse(readFileSync(out, 'utf8'));
+    return { kind: 'echo', impl: 'floor', connections, rps: r.rps };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function run({ quick = false, duration, connections, kinds = ['http', 'echo'], autocannonOnly = false } = {}) {
   duration ??= quick ? 3 : 10;
   connections ??= quick ? [50] : [50, 500];
@@ -250,6 +277,7 @@ async function run({ quick = false, duration, connections, kinds = ['http', 'ech
       const native = await measure(kind, 'native', c, duration, loader);
       const green = await measure(kind, 'green', c, duration, loader);
       results.push(native, green);
+      if (kind === 'echo') results.push(await measureFloor(c, duration));
     }
   }
   for (const kind of kinds) {
@@ -257,6 +285,7 @@ async function run({ quick = false, duration, connections, kinds = ['http', 'ech
     for (const c of connections) {
       const native = results.find((r) => r.kind === kind && r.impl === 'native' && r.connections === c);
       const green = results.find((r) => r.kind === kind && r.impl === 'green' && r.connections === c);
+      const floor = results.find((r) => r.kind === kind && r.impl === 'floor' && r.connections === c);
       for (const r of [native, green]) {
         rows.push([
           r.impl === 'native' ? 'native async Node' : 'greenthread, blocking-style',
@@ -271,6 +300,7 @@ async function run({ quick = false, duration, connections, kinds = ['http', 'ech
           String(r.errors),
         ]);
       }
+      if (floor) rows.push(['floor: hub ↔ bare worker threads, no I/O', String(c), fmt(floor.rps, 0), ratio(floor.rps, native.rps), '', '', '', '', '']);
     }
     printTable(
       kind === 'http' ? `HTTP keep-alive "hello world", ${loader === 'wrk' ? 'wrk -t1' : 'autocannon'}, ${duration} s per run` : `TCP echo, 64-byte ping-pong per connection, ${duration} s per run`,
