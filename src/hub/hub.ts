@@ -27,7 +27,6 @@ import {
   RESP_SEQ,
   RESP_STATUS,
   PENDING_START,
-  SUMMARY_START,
   STATUS_ERROR,
   STATUS_KILLED,
   STATUS_OK,
@@ -202,20 +201,14 @@ export class Hub {
    */
   #drain(): void {
     const bell = this.#bell;
-    const words = bell.length - PENDING_START;
-    for (let s = 0; s << 5 < words; s++) {
-      if (Atomics.load(bell, SUMMARY_START + s) === 0) continue;
-      let summary = Atomics.exchange(bell, SUMMARY_START + s, 0);
-      while (summary !== 0) {
-        const word = (s << 5) + lowestBit(summary);
-        summary &= summary - 1;
-        if (word >= words) continue;
-        let bits = Atomics.exchange(bell, PENDING_START + word, 0);
-        while (bits !== 0) {
-          const carrier = this.#carriers[(word << 5) + lowestBit(bits)];
-          bits &= bits - 1;
-          if (carrier && carrier.state !== 'dead') this.#accept(carrier);
-        }
+    for (let w = PENDING_START; w < bell.length; w++) {
+      if (Atomics.load(bell, w) === 0) continue;
+      let bits = Atomics.exchange(bell, w, 0);
+      const base = (w - PENDING_START) << 5;
+      while (bits !== 0) {
+        const carrier = this.#carriers[base + lowestBit(bits)];
+        bits &= bits - 1;
+        if (carrier && carrier.state !== 'dead') this.#accept(carrier);
       }
     }
   }
