@@ -66,6 +66,17 @@ describe('examples', () => {
     expect(r.out).toMatch(/5 clients × 100 round trips: 500 answers right/);
   });
 
+  it('watched: greenthread top sees the job board it runs in', () => {
+    const r = run([cli, 'run', '--inspect-green', 'examples/watched.mjs', '2']);
+    expect(r.status, r.err).toBe(0);
+    expect(r.out).toMatch(/green threads: 6 live \(\d running, \d parked, \d finished, 0 queued\)/);
+    expect(r.out).toMatch(/\n\s+5  supervisor\s+parked\s+Event\.wait #\d+/);
+    expect(r.out).toMatch(/\n\s+1  producer\s+/);
+    const done = /(\d+) jobs made, done by the three workers: (\d+) \+ (\d+) \+ (\d+); supervisor: all jobs done/.exec(r.out)!;
+    expect(Number(done[1])).toBeGreaterThan(3);
+    expect(Number(done[2]) + Number(done[3]) + Number(done[4])).toBe(Number(done[1]));
+  });
+
   it('http-server: a blocking-style serveHttp handler, 20 clients at once', () => {
     const r = run([cli, 'run', 'examples/http-server.mjs']);
     expect(r.status).toBe(0);
