@@ -96,14 +96,14 @@ export function render(snap: InspectionSnapshot, previous: InspectionSnapshot | 
       `sockets: ${s.sockets}   servers: ${s.servers}   hub objects: ${s.objects}`,
     `green threads: ${snap.threads.length} live (${counts.running} running, ${counts.parked} parked, ${counts.finished} finished, ${counts.queued} queued)`,
     '',
-    `${'ID'.padStart(7)}  ${pad('NAME', 20)}  ${pad('STATE', 9)}  ${pad('ON', 30)}  ${pad('FOR', 8)}  CARRIER`,
+    `${'ID'.padStart(7)}  ${pad('NAME', 20)}  ${pad('STATE', 9)}  ${pad('ON', 36)}  ${pad('FOR', 8)}  CARRIER`,
   ];
   const list = [...snap.threads].sort(byAttention);
   const room = Math.max(1, rows - lines.length - 1);
   for (const t of list.slice(0, list.length > room ? room - 1 : room)) {
     const p = t.parkedOn;
-    const on = p ? `${p.call ?? p.op}${p.object === undefined ? '' : ` #${p.object}`}` : '';
-    lines.push(`${String(t.id).padStart(7)}  ${pad(t.name, 20)}  ${pad(t.state, 9)}  ${pad(on, 30)}  ${pad(ms(t.parkedMs), 8)}  ${t.carrier ?? ''}`);
+    const on = p ? `${p.call ?? p.op}${p.object === undefined ? '' : ` #${p.object}`}${p.detail === undefined ? '' : ` ${p.detail}`}` : '';
+    lines.push(`${String(t.id).padStart(7)}  ${pad(t.name, 20)}  ${pad(t.state, 9)}  ${pad(on, 36)}  ${pad(ms(t.parkedMs), 8)}  ${t.carrier ?? ''}`);
   }
   if (list.length > room) lines.push(`    … and ${list.length - room + 1} more`);
   return lines.join('\n') + '\n';

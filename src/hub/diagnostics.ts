@@ -166,6 +166,13 @@ export interface ParkedOn {
   object?: number;
   /** The call's timeout in ms, when it has one. */
   timeout?: number;
+  /** What the call works on, when it is not a hub object: a child's command line, a host, a URL. */
+  detail?: string;
+}
+
+/** A command line or URL shortened for one line of a report. */
+function brief(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 }
 
 let objects: HubObjects | undefined;
@@ -185,6 +192,28 @@ export function describeRequest(req: HubRequest): ParkedOn {
     const i = TIMEOUT_ARG[method];
     const t = i === undefined || !Array.isArray(args) ? undefined : args[i];
     return { op, call: `${obj ? kindName(obj) : 'object'}.${method}`, object: id, timeout: typeof t === 'number' ? t : undefined };
+  }
+  const arg = req.arg as Record<string, unknown> | unknown[] | undefined;
+  switch (req.op) {
+    case Op.NET_RECV:
+      return { op, call: 'socket.recv', object: req.num };
+    case Op.CHILD_SPAWN_SYNC: {
+      const c = arg as { file?: unknown; args?: unknown; timeout?: unknown } | undefined;
+      const line = [c?.file, ...(Array.isArray(c?.args) ? c.args : [])].map(String).join(' ');
+      return { op, call: 'child process', detail: brief(line), timeout: typeof c?.timeout === 'number' && c.timeout > 0 ? c.timeout : undefined };
+    }
+    case Op.DNS:
+      return Array.isArray(arg) ? { op, call: `dns.${String(arg[0])}`, detail: brief(String(arg[1])) } : { op };
+    case Op.NET_CONNECT: {
+      const c = arg as { host?: unknown; port?: unknown; timeout?: unknown } | undefined;
+      return { op, call: 'connect', detail: `${String(c?.host ?? 'localhost')}:${String(c?.port)}`, timeout: typeof c?.timeout === 'number' ? c.timeout : undefined };
+    }
+    case Op.FETCH: {
+      const f = arg as { url?: unknown; timeout?: unknown } | undefined;
+      return { op, call: 'fetchSync', detail: brief(String(f?.url)), timeout: typeof f?.timeout === 'number' ? f.timeout : undefined };
+    }
+    case Op.HTTP_NEXT:
+      return { op, call: 'serveHttp: waiting for requests', object: req.num };
   }
   return { op };
 }
@@ -253,7 +282,7 @@ export function format(list: GreenThreadInfo[]): string {
     let head = `  green thread ${g.id} (${g.name}): ${g.state}`;
     if (g.parkedOn) {
       const p = g.parkedOn;
-      head += ` on ${p.call ?? p.op}${p.object === undefined ? '' : ` #${p.object}`}${p.call ? ` [${p.op}]` : ''} for ${g.parkedMs} ms`;
+      head += ` on ${p.call ?? p.op}${p.object === undefined ? '' : ` #${p.object}`}${p.detail === undefined ? '' : ` (${p.detail})`}${p.call ? ` [${p.op}]` : ''} for ${g.parkedMs} ms`;
     }
     if (g.carrier !== undefined) head += `, carrier ${g.carrier}`;
     if (g.parent !== undefined) head += `, spawned by ${g.parent}`;

@@ -5,6 +5,7 @@
 import { spawn as spawnChild, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -180,6 +181,26 @@ describe('dumpGreenThreads', () => {
     expect(await waiter.result).toBe('go');
     await napper.result;
     expect(dumpGreenThreads().filter((g) => g.id === waiter.id || g.id === napper.id)).toEqual([]);
+  });
+
+  it('names what a child process and a socket read wait for', async () => {
+    gt.monkeyPatch({ childProcess: true });
+    const server = net.createServer((s) => s.on('error', () => {}));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const child = spawn(tasks.runsChild, 30);
+      const reader = spawn(tasks.readsSocket, (server.address() as net.AddressInfo).port);
+      await delay(500);
+      const list = dumpGreenThreads();
+      expect(list.find((g) => g.id === child.id)).toMatchObject({ state: 'parked', parkedOn: { op: 'CHILD_SPAWN_SYNC', call: 'child process', detail: '/bin/sh -c sleep 30' } });
+      expect(list.find((g) => g.id === reader.id)).toMatchObject({ state: 'parked', parkedOn: { op: 'NET_RECV', call: 'socket.recv', object: expect.any(Number) } });
+      expect(formatGreenThreads(list)).toMatch(new RegExp(`green thread ${child.id} \\(runsChild\\): parked on child process \\(/bin/sh -c sleep 30\\) \\[CHILD_SPAWN_SYNC\\] for \\d+ ms`));
+      child.kill();
+      reader.kill();
+      await Promise.allSettled([child.result, reader.result]);
+    } finally {
+      server.close();
+    }
   });
 
   it('tells queued, parked, finished and running apart (one carrier only)', () => {
