@@ -113,6 +113,7 @@ async function watch(): Promise<void> {
     // A hub thread that spent most of the time waiting for a CPU was held by
     // an overloaded machine, not by its own code: nothing to name.
     const starved = (ms: number, now = sched()) => !!before && !!now && now.queued - before.queued > ms / 2;
+    // Fiber.run() waits in Atomics.wait, which the inspector's pause interrupts: its frames are taken at once.
     const inFiber = () => !!taken?.frames?.some((f) => f.includes(FIBER_RUN));
     let toldStuck = false;
     while (Atomics.load(i32, BEAT) === beat && !stopped()) {
