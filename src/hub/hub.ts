@@ -225,7 +225,9 @@ export class Hub {
     for (const carrier of this.#carriers) {
       if (!carrier || carrier.state === 'dead' || !carrier.thread) continue;
       const seq = Atomics.load(carrier.view.i32, REQ_SEQ);
-      if (seq === carrier.lastSeq || (carrier.pending && !carrier.pending.settled)) {
+      // A new seq while one is pending is unrung too (a carrier that broke the
+      // protocol): #accept rejects it, and its green thread is not left waiting.
+      if (seq === carrier.lastSeq) {
         carrier.unrungSeq = undefined;
         continue;
       }

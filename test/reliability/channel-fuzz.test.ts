@@ -98,6 +98,13 @@ describe('hostile requests on a carrier channel', () => {
     expect(poolStats().unrungRequests).toBe(before + 1);
   });
 
+  it('an unrung second request while one is pending is found too, and rejected', async () => {
+    const before = poolStats().unrungRequests;
+    const r = (await spawn(BREAKER, 'unrung-pending').result) as { rejected: string };
+    expect(r.rejected).toBe('ERR_GREEN_PROTOCOL');
+    expect(poolStats().unrungRequests).toBe(before + 1);
+  });
+
   it('a carrier whose green thread broke the protocol runs no other green thread', async () => {
     await until(() => poolStats().live === 0);
     const r = (await spawn(BREAKER, 'desync').result) as { rejected: string; threadId: number };
