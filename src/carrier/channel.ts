@@ -6,12 +6,10 @@
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { errorFromWire, GreenProtocolError, GreenThreadExit, type WireError } from '../errors.js';
-import { ChannelView, serialize } from '../channel/channel.js';
+import { ChannelView } from '../channel/channel.js';
 import {
   F64_REQ,
   F64_RESP,
-  KIND_CLONE,
-  LEN_NONE,
   REQ_ARG,
   REQ_ARG2,
   REQ_KIND,
@@ -98,15 +96,7 @@ export function park(op: number, num = 0, value?: unknown, arg = 0, arg2 = 0): u
   channel.f64[F64_REQ] = num;
   i32[REQ_ARG] = arg;
   i32[REQ_ARG2] = arg2;
-  if (value === undefined) {
-    i32[REQ_KIND] = KIND_CLONE;
-    i32[REQ_LEN] = LEN_NONE;
-  } else if (Buffer.isBuffer(value)) {
-    channel.writeValue(REQ_LEN, REQ_KIND, value, port);
-  } else {
-    i32[REQ_KIND] = KIND_CLONE;
-    channel.writeBytes(REQ_LEN, serialize(value, 'argument'), port);
-  }
+  channel.writeValue(REQ_LEN, REQ_KIND, value, port, 'argument');
   // Tracing (a diagnostic the hub turns on): the stack where it parks follows the payload.
   if (i32[TRACE] !== 0) {
     port.postMessage(new Error().stack);

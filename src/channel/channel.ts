@@ -49,8 +49,11 @@ export class ChannelView {
     }
   }
 
-  /** Writes a value that is not sent as a number: undefined, a Buffer's raw bytes, or structured clone. */
-  writeValue(lenSlot: number, kindSlot: number, value: unknown, port: MessagePort): void {
+  /**
+   * Writes a value that is not sent as a number: undefined, a Buffer's raw
+   * bytes, or structured clone (`what` names it in a GreenCloneError).
+   */
+  writeValue(lenSlot: number, kindSlot: number, value: unknown, port: MessagePort, what?: string): void {
     if (value === undefined) {
       this.i32[kindSlot] = KIND_CLONE;
       this.i32[lenSlot] = LEN_NONE;
@@ -60,7 +63,7 @@ export class ChannelView {
       else this.writeBytes(lenSlot, value, port);
     } else {
       this.i32[kindSlot] = KIND_CLONE;
-      this.writeBytes(lenSlot, serialize(value), port);
+      this.writeBytes(lenSlot, serialize(value, what), port);
     }
   }
 

@@ -98,8 +98,6 @@ export class Hub {
   #live = 0;
   #keepAlive: NodeJS.Timeout | undefined;
 
-  /** Carriers the doorbell has pending bits for: the cap when the hub started. */
-  #bellCapacity = 0;
   #doorbell!: SharedArrayBuffer;
   #bell!: Int32Array;
 
@@ -125,9 +123,10 @@ export class Hub {
   configure(opts: GreenOptions): void {
     const next = resolveOptions(this.options, opts);
     // The doorbell was sized for the cap when the hub started (one bit per carrier).
-    if (this.#started && next.maxCarriers > this.#bellCapacity) {
+    const capacity = this.#started ? doorbellCapacity(this.#bell) : Infinity;
+    if (next.maxCarriers > capacity) {
       throw new GreenArgumentError(
-        `options.maxCarriers can be raised to at most ${this.#bellCapacity} once green threads have started; ` +
+        `options.maxCarriers can be raised to at most ${capacity} once green threads have started; ` +
           `call configure() before the first spawn to go higher`,
       );
     }
@@ -169,7 +168,6 @@ export class Hub {
     // One pending bit per carrier up to the cap, rounded up to whole words.
     this.#doorbell = new SharedArrayBuffer(doorbellBytes(Math.max(32, this.options.maxCarriers)));
     this.#bell = new Int32Array(this.#doorbell);
-    this.#bellCapacity = doorbellCapacity(this.#bell);
     this.#keepAlive = setInterval(() => {}, 2 ** 31 - 1);
     this.#keepAlive.unref();
     setInterval(this.#sweepUnrung, UNRUNG_SWEEP_MS).unref();
