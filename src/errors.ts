@@ -21,6 +21,7 @@ export const codes = {
   GreenShipError: 'ERR_GREEN_SHIP',
   GreenThreadExit: 'ERR_GREEN_KILLED',
   CarrierDiedError: 'ERR_GREEN_CARRIER_DIED',
+  SpawnerDiedError: 'ERR_GREEN_SPAWNER_DIED',
   PoolExhaustedError: 'ERR_GREEN_POOL_EXHAUSTED',
   GreenArgumentError: 'ERR_GREEN_INVALID_ARG',
   GreenCloneError: 'ERR_GREEN_CLONE',
@@ -138,6 +139,18 @@ export class GreenThreadExit extends GreenError {
 /** The carrier (worker thread) running a green thread died under it. */
 export class CarrierDiedError extends GreenError {}
 
+/**
+ * The spawner process, which starts the child processes of green threads,
+ * exited while a child of this call ran: its result is lost. The next call
+ * starts a new spawner, so the call can be retried.
+ *
+ * @example
+ * ```ts
+ * try { execSync('make') } catch (e) { if (e instanceof SpawnerDiedError) execSync('make'); else throw e }
+ * ```
+ */
+export class SpawnerDiedError extends GreenError {}
+
 /** The carrier pool reached its hard cap and a spawn could not be served. */
 export class PoolExhaustedError extends GreenError {}
 
@@ -177,6 +190,7 @@ const registry = new Map<string, new (...args: never[]) => GreenError>([
   ['GreenShipError', GreenShipError],
   ['GreenThreadExit', GreenThreadExit],
   ['CarrierDiedError', CarrierDiedError],
+  ['SpawnerDiedError', SpawnerDiedError],
   ['PoolExhaustedError', PoolExhaustedError],
   ['GreenArgumentError', GreenArgumentError],
   ['GreenCloneError', GreenCloneError],

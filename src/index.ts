@@ -26,6 +26,7 @@ export {
   GreenShipError,
   GreenThreadExit,
   CarrierDiedError,
+  SpawnerDiedError,
   PoolExhaustedError,
   GreenArgumentError,
   GreenCloneError,

@@ -23,7 +23,7 @@
 import dns from 'node:dns';
 import { createRequire } from 'node:module';
 import type { ChildReply, ChildRequest } from '../channel/child.js';
-import { runChild } from './child-runner.js';
+import { startChild } from './spawner.js';
 
 type Deasync = { loopWhile(pred: () => boolean): void };
 const requireHere = createRequire(import.meta.url);
@@ -84,7 +84,7 @@ function waitOnHub<T>(start: (done: (err: unknown, value?: T) => void) => void):
 /** A green spawnSync's child, run by the hub for the hub itself. */
 export function childOnHub(request: ChildRequest): ChildReply | undefined {
   return waitOnHub<ChildReply>((done) => {
-    runChild(request, (reply) => done(null, reply));
+    startChild(request, (reply) => done(null, reply), (err) => done(err));
   })?.value;
 }
 

@@ -51,6 +51,7 @@ import type { Holds } from './objects/registry.js';
 import type { PatchOptions } from '../patches/monkey-patch.js';
 import * as diag from './diagnostics.js';
 import * as observe from './observe.js';
+import { prewarmSpawner } from './spawner.js';
 
 /** Carriers starting at once, at most: enough to keep the cores busy starting them. */
 const START_CONCURRENCY = Math.max(4, 2 * os.availableParallelism());
@@ -118,6 +119,8 @@ export class Hub {
       this.patchVersion++;
       diag.patched(union, this.patchVersion);
     }
+    // Green threads will start children: fork the spawner now, while this process is small.
+    if (union.childProcess) prewarmSpawner();
   }
 
   configure(opts: GreenOptions): void {

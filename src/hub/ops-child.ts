@@ -1,13 +1,14 @@
 /**
- * Green spawnSync, hub side: the child runs asynchronously in the hub while
- * the green thread that asked stays parked. Timeout, maxBuffer and a kill or
+ * Green spawnSync, hub side: the child runs asynchronously (started by the
+ * spawner process, see spawner.ts) while the green thread that asked stays
+ * parked. Timeout, maxBuffer and a kill or
  * Timeout of the green thread all end the child with its killSignal.
  *
  * Runs on the hub only.
  */
 import { promises as dns, type LookupOptions } from 'node:dns';
 import type { ChildRequest } from '../channel/child.js';
-import { runChild } from './child-runner.js';
+import { startChild } from './spawner.js';
 import { Op } from '../channel/ops.js';
 import type { Hub } from './hub.js';
 import type { PatchOptions } from '../patches/monkey-patch.js';
@@ -34,7 +35,11 @@ export function registerChildOps(hub: Hub): void {
 
   hub.registerOp(Op.CHILD_SPAWN_SYNC, (req) => {
     hub.counters.childProcesses++;
-    // Invalid options make spawn() throw: the dispatcher hands that error to the green thread.
-    req.cancel = runChild(req.arg as ChildRequest, (reply) => hub.reply(req, reply));
+    // Invalid options make spawn() throw: that error goes to the green thread.
+    req.cancel = startChild(
+      req.arg as ChildRequest,
+      (reply) => hub.reply(req, reply),
+      (err) => hub.fail(req, err),
+    );
   });
 }

@@ -1,10 +1,11 @@
 /**
  * Runs a child process the way spawnSync would, but asynchronously: the
- * green spawnSync's hub half (and the hub-thread fallback under deasync).
- * Timeout and maxBuffer end the child with its killSignal, as Node's
- * spawnSync does; so does the returned cancel function.
+ * working half of a green spawnSync. Timeout and maxBuffer end the child
+ * with its killSignal, as Node's spawnSync does; so does the returned cancel
+ * function.
  *
- * Runs on the hub only.
+ * Runs in the spawner process (see spawner/main.ts), and on the hub for the
+ * children the spawner cannot start (see hub/spawner.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
@@ -36,6 +37,9 @@ export function runChild(r: ChildRequest, done: (reply: ChildReply) => void): ()
     } catch {
       // already gone
     }
+    // As Node's spawnSync does on a kill: stop reading, so a grandchild that
+    // still holds the pipes (`sleep 9 &`) cannot hold the call past the child's end.
+    for (const s of child.stdio) s?.destroy();
   };
   for (const fd of [1, 2] as const) {
     child.stdio[fd]?.on('data', (chunk: Buffer) => {
