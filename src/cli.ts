@@ -12,14 +12,13 @@
  *
  * Runs on the hub (main thread).
  */
-import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { configure, formatGreenThreads, monkeyPatch, type PatchOptions } from './index.js';
-import { patchesWithout } from './patches/monkey-patch.js';
+import { patchesWithout, type PatchOptions } from './patches/options.js';
 import { runMain } from './hub/run-main.js';
-import { serveInspection } from './hub/inspection-socket.js';
-import { top } from './cli/top.js';
+
+// Only what starts the application's carrier is imported up front; the rest
+// of greenthread loads while that carrier starts (see hub/run-main.ts).
 
 const USAGE = `Usage: greenthread run [options] <app.js> [args...]
        greenthread top <pid> [--interval <ms>] [--once]
@@ -117,28 +116,53 @@ function main(argv: string[]): void {
     return n;
   };
   const processes = num('processes', values.processes) ?? 1;
-  if (processes > 1 && cluster.isPrimary) return runCluster(processes);
-  try {
-    configure({ minCarriers: num('min-carriers', values['min-carriers']), maxCarriers: num('max-carriers', values['max-carriers']) });
-  } catch (err) {
-    fail((err as Error).message);
-  }
-  if (values['inspect-green']) inspectGreen();
   let patches: PatchOptions;
   try {
     patches = patchesWithout(typeof values['no-patch'] === 'string' ? values['no-patch'] : undefined);
   } catch (err) {
     fail((err as Error).message);
   }
-  if (Object.values(patches).some(Boolean)) monkeyPatch(patches);
-  runMain(app, rest.slice(split + 1));
+  const options: RunOptions = {
+    minCarriers: num('min-carriers', values['min-carriers']),
+    maxCarriers: num('max-carriers', values['max-carriers']),
+    patches,
+    inspect: values['inspect-green'] === true,
+  };
+  if (processes > 1) {
+    void import('node:cluster').then(({ default: cluster }) => (cluster.isPrimary ? runCluster(cluster, processes) : run(app, rest.slice(split + 1), options)));
+    return;
+  }
+  run(app, rest.slice(split + 1), options);
 }
 
-/** `--inspect-green`: trace spawns and parks; SIGUSR2 prints every live green thread; `greenthread top` can watch. */
-function inspectGreen(): void {
-  configure({ traceSpawns: true });
-  process.on('SIGUSR2', () => process.stderr.write(formatGreenThreads()));
-  serveInspection();
+interface RunOptions {
+  minCarriers: number | undefined;
+  maxCarriers: number | undefined;
+  patches: PatchOptions;
+  inspect: boolean;
+}
+
+function run(app: string, args: string[], { minCarriers, maxCarriers, patches, inspect }: RunOptions): void {
+  const patching = Object.values(patches).some(Boolean);
+  runMain(app, args, (hub) => {
+    try {
+      hub.configure({ minCarriers, maxCarriers });
+    } catch (err) {
+      fail((err as Error).message);
+    }
+    if (inspect) hub.configure({ traceSpawns: true });
+    // Every carrier patches itself before the application loads.
+    if (patching) hub.addPatches(patches);
+  });
+  void import('./index.js').then(({ monkeyPatch, formatGreenThreads }) => {
+    // The hub thread too, for code that runs there (runInHub, hub-side callbacks).
+    if (patching) monkeyPatch(patches);
+    if (inspect) {
+      // SIGUSR2 prints every live green thread; `greenthread top` can watch.
+      process.on('SIGUSR2', () => process.stderr.write(formatGreenThreads()));
+      void import('./hub/inspection-socket.js').then(({ serveInspection }) => serveInspection());
+    }
+  });
 }
 
 /** `greenthread top <pid>`: watches another process's green threads. */
@@ -154,9 +178,11 @@ function runTop(args: string[]): void {
   if (positionals.length !== 1 || !Number.isInteger(pid) || pid <= 0) fail('top needs one process id, of a process started with `greenthread run --inspect-green`');
   const interval = values.interval === undefined ? 1000 : Number(values.interval);
   if (!Number.isInteger(interval) || interval < 50) fail(`--interval must be an integer number of milliseconds, at least 50, got '${values.interval}'`);
-  void top(pid, { interval, once: values.once === true }).then((code) => {
-    process.exitCode = code;
-  });
+  void import('./cli/top.js')
+    .then(({ top }) => top(pid, { interval, once: values.once === true }))
+    .then((code) => {
+      process.exitCode = code;
+    });
 }
 
 /**
@@ -165,7 +191,7 @@ function runTop(args: string[]): void {
  * primary only starts and watches them: it exits when they all have, with
  * the first non-zero exit code, and passes SIGINT/SIGTERM on.
  */
-function runCluster(n: number): void {
+function runCluster(cluster: typeof import('node:cluster').default, n: number): void {
   let code = 0;
   let alive = n;
   // Workers run this same command line; being workers, they run the app.

@@ -5,6 +5,7 @@
  * Runs on the hub only.
  */
 import { fileURLToPath } from 'node:url';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { MessageChannel, SHARE_ENV, Worker, type MessagePort } from 'node:worker_threads';
 import { ChannelView, serialize } from '../channel/channel.js';
 import { CHANNEL_BYTES, CMD_LEN, CMD_SEQ } from '../channel/layout.js';
@@ -52,6 +53,9 @@ function newWorker(options: ConstructorParameters<typeof Worker>[1]): Worker {
     return new Worker(CARRIER_ENTRY, { ...options, execArgv: execArgvForCarriers });
   }
 }
+
+/** The shortest interval over which a carrier's event-loop use is judged. */
+const MIN_ELU_SAMPLE_MS = 5;
 
 export type CarrierState = 'starting' | 'idle' | 'busy' | 'dead';
 
@@ -132,8 +136,33 @@ export class CarrierRef {
     this.worker.unref();
   }
 
+  #elu: EventLoopUtilization | undefined;
+  #computing = true;
+
+  /**
+   * Whether its green thread (neither parked nor idle) keeps a core busy:
+   * its event loop was busy more than half the time since this was last
+   * asked. A green thread awaiting something on its own loop (an async
+   * library) is not. Too short an interval keeps the last verdict.
+   */
+  computing(): boolean {
+    const perf = this.worker.performance;
+    if (!this.#elu) {
+      this.#elu = perf.eventLoopUtilization();
+      return this.#computing;
+    }
+    const d = perf.eventLoopUtilization(this.#elu);
+    if (d.idle + d.active < MIN_ELU_SAMPLE_MS) return this.#computing;
+    this.#computing = d.utilization > 0.5;
+    this.#elu = perf.eventLoopUtilization();
+    return this.#computing;
+  }
+
   /** Starts a green thread on this idle carrier: one write and one notify. */
   run(cmd: RunCommand): void {
+    // A new green thread computes until its loop says otherwise.
+    this.#computing = true;
+    this.#elu = undefined;
     this.view.writeBytes(CMD_LEN, serialize(cmd, 'spawn arguments'), this.port);
     const i32 = this.view.i32;
     Atomics.add(i32, CMD_SEQ, 1);

@@ -18,7 +18,7 @@ export interface GreenOptions {
    * most three quarters of RAM, clamped to 16..4096.
    */
   maxCarriers?: number;
-  /** Milliseconds an idle carrier beyond `minCarriers` lives before it is ended. Default 30000. */
+  /** Milliseconds an idle carrier beyond `minCarriers` lives before it is ended, giving its memory back. Default 3000. */
   idleTimeout?: number;
   /** `resourceLimits` for every carrier's worker (heap sizes). */
   resourceLimits?: ResourceLimits;
@@ -60,7 +60,7 @@ export function defaultOptions(): ResolvedOptions {
   return {
     minCarriers: Math.max(2, os.availableParallelism()),
     maxCarriers: Math.min(4096, Math.max(16, byMemory)),
-    idleTimeout: 30_000,
+    idleTimeout: 3_000,
     exitForwarding: true,
     blockedThreshold: envMs('GREENTHREAD_BLOCKED_MS', process.env.NODE_ENV === 'production' ? 0 : 100),
     deadlockThreshold: envMs('GREENTHREAD_DEADLOCK_MS', 2000),

@@ -53,18 +53,24 @@ export function watchDeadlocks(hub: Hub, ms: number): void {
   timer.unref();
 }
 
-/** Every live green thread's wait, if they all wait on one another; else undefined. */
+/**
+ * Every live green thread's wait, if they all wait on one another; else
+ * undefined. With every carrier in use (maxCarriers), a queued green thread
+ * waits too: for a carrier that only the others can free.
+ */
 export function allWaiting(hub: Hub): Wait[] | undefined {
   if (hub.threads.size === 0) return undefined;
   const waits: Wait[] = [];
+  const atCap = hub.stats().carriers >= hub.options.maxCarriers;
   for (const t of hub.threads.values()) {
+    if (t.state === 'queued' && atCap) continue;
     const req = t.carrier?.pending;
     if (t.state !== 'running' || !req || req.settled || t.timers.size > 0 || t.interrupts.length > 0) return undefined;
     const info = describeRequest(req);
     if (!info.call || !WAITS.has(info.call) || info.timeout !== undefined) return undefined;
     waits.push({ t, req, info });
   }
-  return waits;
+  return waits.length > 0 ? waits : undefined;
 }
 
 /**
@@ -106,10 +112,10 @@ function check(hub: Hub): void {
   if (standing.reported || now - standing.since < threshold) return;
   if (otherResources().length > 0) return;
   standing.reported = true;
-  report(waits, Math.round(now - standing.since));
+  report(hub, waits, Math.round(now - standing.since));
 }
 
-function report(waits: Wait[], ms: number): void {
+function report(hub: Hub, waits: Wait[], ms: number): void {
   const lines = [
     `greenthread: deadlock: all ${waits.length} live green thread(s) have waited ${ms} ms on one another, ` +
       `with no I/O, timer or other work pending that could release them:`,
@@ -117,6 +123,14 @@ function report(waits: Wait[], ms: number): void {
   for (const { t, req, info } of waits) {
     lines.push(`  green thread ${t.id} (${t.name}) waits in ${info.call} on ${info.call === 'GreenThread.wait' ? 'green thread' : 'object'} ${info.object}`);
     for (const f of userFrames(parkStackOf(req)).slice(0, 4)) lines.push(`      ${f}`);
+  }
+  const queued = [...hub.threads.values()].filter((t) => t.state === 'queued');
+  if (queued.length) {
+    lines.push(
+      `  ${queued.length} green thread(s) (${queued.slice(0, 5).map((t) => `${t.id} ${t.name}`).join(', ')}${queued.length > 5 ? ', ...' : ''}) ` +
+        `wait for a carrier: all ${hub.options.maxCarriers} (maxCarriers) are held by the green threads above. ` +
+        `Raise maxCarriers with configure(), or bound how many wait at once with a GreenPool.`,
+    );
   }
   process.stderr.write(lines.join('\n') + '\n');
   if (channels.deadlock.hasSubscribers) {

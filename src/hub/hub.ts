@@ -53,8 +53,13 @@ import * as diag from './diagnostics.js';
 import * as observe from './observe.js';
 import { prewarmSpawner } from './spawner.js';
 
-/** Carriers starting at once, at most: enough to keep the cores busy starting them. */
-const START_CONCURRENCY = Math.max(4, 2 * os.availableParallelism());
+const CORES = os.availableParallelism();
+/** Carriers starting at once, at most: a start is CPU work, so about one per core. */
+const START_CONCURRENCY = Math.max(2, CORES);
+/** A queue that has not moved for this long gets one more carrier (see #fill). */
+const STARVED_MS = 250;
+/** How often a queue with no carrier coming is looked at again. */
+const QUEUE_CHECK_MS = 20;
 
 /** After this many carriers in a row fail to start, queued green threads fail instead of waiting. */
 const MAX_START_FAILURES = 3;
@@ -101,6 +106,14 @@ export class Hub {
 
   #doorbell!: SharedArrayBuffer;
   #bell!: Int32Array;
+  /**
+   * Requests are served once the ops are registered (openDispatch): the
+   * first carrier may start before they are, so that its start overlaps
+   * the loading of the rest of the hub (see run-main.ts).
+   */
+  #dispatching = false;
+  /** A carrier has come up: the process has started, and the spawner may start too. */
+  #anyReady = false;
 
   /** Calls served for patched modules: proof that a patch was hit, for tests and diagnostics. */
   readonly counters = { childProcesses: 0, dnsQueries: 0, unrungRequests: 0 };
@@ -119,8 +132,9 @@ export class Hub {
       this.patchVersion++;
       diag.patched(union, this.patchVersion);
     }
-    // Green threads will start children: fork the spawner now, while this process is small.
-    if (union.childProcess) prewarmSpawner();
+    // Green threads will start children: fork the spawner while this process is small
+    // (once the first carrier is up, so that it does not slow that carrier's start).
+    if (union.childProcess && this.#anyReady) prewarmSpawner();
   }
 
   configure(opts: GreenOptions): void {
@@ -135,7 +149,11 @@ export class Hub {
     }
     this.options = next;
     observe.configured(this);
-    if (this.#started) this.#fill();
+    if (this.#started) {
+      // Idle carriers follow a new idleTimeout or warm minimum from now on.
+      for (const c of this.#idle) this.#armRetire(c);
+      this.#fill();
+    }
   }
 
   get started(): boolean {
@@ -174,12 +192,19 @@ export class Hub {
     this.#keepAlive = setInterval(() => {}, 2 ** 31 - 1);
     this.#keepAlive.unref();
     setInterval(this.#sweepUnrung, UNRUNG_SWEEP_MS).unref();
-    this.#armBell();
+    if (this.#dispatching) this.#armBell();
     this.#fill();
     observe.started(this);
   }
 
   // ---------------------------------------------------------------- doorbell
+
+  /** Starts serving requests (once every op is registered), including any already posted. */
+  openDispatch(): void {
+    if (this.#dispatching) return;
+    this.#dispatching = true;
+    if (this.#started) this.#onBell();
+  }
 
   /** Sleeps (without blocking) until the bell moves past `seen`. */
   #armBell(seen = Atomics.load(this.#bell, BELL)): void {
@@ -223,6 +248,7 @@ export class Hub {
    * says so once.
    */
   #sweepUnrung = (): void => {
+    if (!this.#dispatching) return;
     for (const carrier of this.#carriers) {
       if (!carrier || carrier.state === 'dead' || !carrier.thread) continue;
       const seq = Atomics.load(carrier.view.i32, REQ_SEQ);
@@ -307,6 +333,8 @@ export class Hub {
     } catch (err) {
       this.fail(req, err);
     }
+    // A green thread that parks frees its core: a queued one may start now.
+    if (this.#queue.length > this.#starting && !req.settled) this.#fill();
   }
 
   #request(carrier: CarrierRef, thread: ThreadRecord, seq: number, op: number, num: number, arg: unknown): HubRequest {
@@ -652,19 +680,41 @@ export class Hub {
 
   // ---------------------------------------------------------------- carriers
 
-  /** Starts carriers until the warm minimum is met and every queued green thread has one coming. */
+  /**
+   * Starts carriers for queued green threads, for the warm minimum, and one
+   * spare ahead of demand.
+   *
+   * A carrier costs a worker start (25 to 50 ms of CPU) and a fresh load of
+   * every library its green thread uses, so the pool grows only when a new
+   * carrier would get work done sooner: while fewer carriers compute than
+   * there are cores. A parked green thread, or one waiting in its own event
+   * loop, leaves its core free; one in CPU work does not. Twenty short CPU
+   * jobs then share a few warm carriers instead of loading their libraries
+   * twenty times, and twenty jobs that wait on children each get a carrier
+   * at once. So that a long computation cannot hold the queue, a queue that
+   * has not moved for STARVED_MS, with no carrier starting, gets one carrier
+   * more, and again each STARVED_MS after.
+   */
   #fill(): void {
     const live = this.#carrierCount;
     const cap = this.options.maxCarriers;
-    // Carriers still to start: the warm minimum, and one for each queued green thread.
-    const need = Math.min(Math.max(this.options.minCarriers - live, this.#queue.length - this.#starting), cap - live);
-    // new Worker() costs the hub milliseconds each and they all compete for the
-    // same cores: start a few at a time, and more as each comes up, so the hub
-    // goes on serving parked green threads while the pool grows.
-    const now = Math.min(need, START_CONCURRENCY - this.#starting);
-    for (let i = 0; i < now; i++) this.#startCarrier();
-    const unserved = this.#queue.length - this.#starting - Math.max(need - Math.max(now, 0), 0);
-    if (unserved > 0 && live + Math.max(need, 0) >= cap && !this.#capWarned) {
+    const queued = this.#queue.length - this.#starting;
+    let start = 0;
+    if (queued > 0) {
+      const freeCores = CORES - this.#computing() - this.#starting;
+      start = Math.min(queued, Math.max(freeCores, 0), START_CONCURRENCY - this.#starting);
+      if (start <= 0 && this.#starting === 0 && this.#starved()) start = 1;
+    } else if (this.#starting === 0 && this.#queue.length === 0) {
+      // The warm minimum, and a spare when the last idle carrier was taken:
+      // one at a time, so they never compete with each other for the cores.
+      const spare = this.#idle.length === 0 && live > 0 && this.#computing() < CORES ? 1 : 0;
+      if (live < this.options.minCarriers || spare) start = 1;
+    }
+    start = Math.min(start, cap - live);
+    for (let i = 0; i < start; i++) this.#startCarrier();
+    if (this.#queue.length > this.#starting && this.#carrierCount < cap) this.#watchQueue();
+    const unserved = this.#queue.length - this.#starting;
+    if (unserved > 0 && this.#carrierCount >= cap && !this.#capWarned) {
       this.#capWarned = true;
       process.emitWarning(
         `greenthread: all ${cap} carriers are in use; ${unserved} green thread(s) wait for one to free up. ` +
@@ -672,6 +722,45 @@ export class Hub {
         { code: 'ERR_GREEN_POOL_EXHAUSTED' },
       );
     }
+  }
+
+  /** Busy carriers whose green thread computes (is neither parked nor waiting in its own event loop). */
+  #computing(): number {
+    let n = 0;
+    for (const c of this.#carriers) {
+      if (c && c.state === 'busy' && !(c.pending && !c.pending.settled) && c.computing()) n++;
+    }
+    return n;
+  }
+
+  /** Green threads taken off the queue so far; the queue is starved when this stops moving. */
+  #dequeued = 0;
+  #dequeuedSeen = 0;
+  #queueMovedAt = 0;
+  #queueTimer: NodeJS.Timeout | undefined;
+
+  #starved(): boolean {
+    const now = performance.now();
+    if (this.#dequeued !== this.#dequeuedSeen) {
+      this.#dequeuedSeen = this.#dequeued;
+      this.#queueMovedAt = now;
+      return false;
+    }
+    if (now - this.#queueMovedAt < STARVED_MS) return false;
+    this.#queueMovedAt = now;
+    return true;
+  }
+
+  /** While green threads wait with no carrier coming, look again every QUEUE_CHECK_MS. */
+  #watchQueue(): void {
+    if (this.#queueTimer) return;
+    if (this.#queueMovedAt === 0) this.#queueMovedAt = performance.now();
+    this.#queueTimer = setTimeout(() => {
+      this.#queueTimer = undefined;
+      this.#fill();
+    }, QUEUE_CHECK_MS);
+    // The hub's keep-alive holds the process while green threads live.
+    this.#queueTimer.unref();
   }
 
   #startCarrier(): void {
@@ -706,6 +795,10 @@ export class Hub {
         (m.fd === 1 ? process.stdout : process.stderr).write(m.data);
         return;
       case 'ready':
+        if (!this.#anyReady) {
+          this.#anyReady = true;
+          if (this.patches?.childProcess) prewarmSpawner();
+        }
         c.ready = true;
         this.#starting--;
         this.#startFailures = 0;
@@ -743,26 +836,39 @@ export class Hub {
     c.state = 'idle';
     const next = this.#queue.shift();
     if (next) {
+      this.#dequeued++;
       this.#capWarned = this.#capWarned && this.#queue.length > 0;
       this.#runOn(c, next);
       return;
     }
     this.#idle.push(c);
-    if (this.#carrierCount > this.options.minCarriers) {
-      c.idleTimer = setTimeout(() => {
-        const i = this.#idle.indexOf(c);
-        if (i >= 0) {
-          this.#idle.splice(i, 1);
-          c.retiring = true;
-          c.terminate();
-        }
-      }, this.options.idleTimeout);
-      c.idleTimer.unref();
-    }
+    this.#armRetire(c);
   }
+
+  /** An idle carrier beyond the warm minimum ends after idleTimeout, giving its memory back. */
+  #armRetire(c: CarrierRef): void {
+    clearTimeout(c.idleTimer);
+    c.idleTimer = undefined;
+    if (this.#carrierCount <= this.options.minCarriers) return;
+    c.idleTimer = setTimeout(() => {
+      const i = this.#idle.indexOf(c);
+      // Carriers already ending (their exit is not in yet) do not count toward the warm minimum.
+      if (i >= 0 && this.#carrierCount - this.#retired.size > this.options.minCarriers) {
+        this.#idle.splice(i, 1);
+        c.retiring = true;
+        this.#retired.add(c);
+        c.terminate();
+      }
+    }, this.options.idleTimeout);
+    c.idleTimer.unref();
+  }
+
+  /** Idle carriers ended for idleTimeout whose exit has not come in yet. */
+  #retired = new Set<CarrierRef>();
 
   #onExit = (c: CarrierRef): void => {
     this.#carrierCount--;
+    this.#retired.delete(c);
     // Its facades died with it: give back every reference it still held.
     for (const [id, n] of c.held) this.holds?.release(id, n);
     c.held.clear();

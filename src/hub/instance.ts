@@ -1,10 +1,11 @@
 /**
- * The one hub of this isolate, created on first use: importing greenthread
- * starts nothing.
+ * The one hub of this isolate with every op registered, created on first
+ * use: importing greenthread starts nothing.
  *
  * Runs on the hub only.
  */
-import { Hub } from './hub.js';
+import type { Hub } from './hub.js';
+import { theHub } from './the-hub.js';
 import { HubObjects } from './objects/registry.js';
 import { registerCoreOps } from './ops.js';
 import { registerSyncOps } from './ops-sync.js';
@@ -17,14 +18,16 @@ let objects: HubObjects | undefined;
 
 export function getHub(): Hub {
   if (!hub) {
-    hub = new Hub();
-    registerCoreOps(hub);
-    registerSyncOps(hub);
-    registerChildOps(hub);
-    objects = new HubObjects(hub);
-    hub.holds = objects;
-    registerNetOps(hub, objects);
-    registerHttpOps(hub, objects);
+    const h = theHub();
+    registerCoreOps(h);
+    registerSyncOps(h);
+    registerChildOps(h);
+    objects = new HubObjects(h);
+    h.holds = objects;
+    registerNetOps(h, objects);
+    registerHttpOps(h, objects);
+    h.openDispatch();
+    hub = h;
   }
   return hub;
 }

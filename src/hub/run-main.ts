@@ -5,22 +5,29 @@
  * run it. Its uncaught error prints its stack and exits 1; its exit code
  * (process.exitCode) becomes the process's.
  *
+ * Only the Hub itself is loaded first: the application's carrier starts at
+ * once, and its start (tens of milliseconds of a core) overlaps the loading
+ * of the hub's ops, which open its dispatch when they are in.
+ *
  * Runs on the hub only.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { serialize } from '../channel/channel.js';
 import { unpackOutcome } from '../channel/outcome.js';
-import { getHub } from './instance.js';
+import type { Hub } from './hub.js';
+import { theHub } from './the-hub.js';
 
-export function runMain(appPath: string, args: string[]): void {
+/** Runs the application; `prepare` configures the hub before its first carrier starts. */
+export function runMain(appPath: string, args: string[], prepare?: (hub: Hub) => void): void {
   const resolved = path.resolve(appPath);
   if (!fs.existsSync(resolved)) {
     process.stderr.write(`greenthread: cannot find the application ${resolved}\n`);
     process.exitCode = 1;
     return;
   }
-  const hub = getHub();
+  const hub = theHub();
+  prepare?.(hub);
   hub.argv = [process.execPath, resolved, ...args];
   hub.onEnd = (t, outcome) => {
     if (t.id !== 0 || outcome.ok || outcome.killed) return;
@@ -31,4 +38,5 @@ export function runMain(appPath: string, args: string[]): void {
   const t = hub.spawn({ kind: 'main', key: `main:${resolved}`, path: resolved }, serialize([]), { id: 0 });
   // Its failure is reported by onEnd above, not as an unobserved failure.
   t.observed = true;
+  void import('./instance.js').then((m) => m.getHub());
 }
