@@ -23,6 +23,7 @@ const BENCHMARKS = {
   event: { file: 'sync/event.js', timeoutMs: 120_000, about: 'Event.set() to waiter running vs postMessage to an idle worker' },
   imap: { file: 'sync/imap.js', timeoutMs: 240_000, about: 'GreenPool.imap over 10,000 small tasks vs piscina' },
   exec: { file: 'patches/exec.js', timeoutMs: 300_000, about: "200 x execSync('sleep 0.5') patched in green threads vs async rewrite, piscina, serial" },
+  children: { file: 'patches/children.js', timeoutMs: 600_000, about: "a green thread's spawnSync vs plain node with the hub at 100 MB, 1 GB, 2 GB; 30 one-second children at once" },
   fs: { file: 'patches/fs.js', timeoutMs: 240_000, about: 'patched fs call in a green thread vs Node\'s fs in a worker; vs parking on the hub; module loading' },
   net: { file: 'net/net.js', timeoutMs: 600_000, about: 'blocking-style HTTP and echo servers vs native async Node, 50 and 500 connections' },
   fibers: { file: 'fibers/switch.js', timeoutMs: 300_000, about: 'fiber run()/yield round trip, hub and nested runners, vs a hub round trip and node-fibers' },

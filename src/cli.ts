@@ -16,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { patchesWithout, type PatchOptions } from './patches/options.js';
 import { runMain } from './hub/run-main.js';
+import { enableCompileCache } from './compile-cache.js';
 
 // Only what starts the application's carrier is imported up front; the rest
 // of greenthread loads while that carrier starts (see hub/run-main.ts).
@@ -59,6 +60,8 @@ function fail(message: string): never {
 }
 
 function main(argv: string[]): void {
+  // Modules the hub loads from here on (the rest of greenthread) compile from the cache.
+  enableCompileCache();
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
     process.stdout.write(USAGE);

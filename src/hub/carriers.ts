@@ -14,7 +14,7 @@ import type { ResolvedOptions } from './config.js';
 import type { PatchOptions } from '../patches/monkey-patch.js';
 import type { HubRequest, ThreadRecord } from './types.js';
 
-const CARRIER_ENTRY = fileURLToPath(new URL('../carrier/main.js', import.meta.url));
+const CARRIER_ENTRY = fileURLToPath(new URL('../carrier/entry.js', import.meta.url));
 
 /** Flags about the main entry itself, which a worker started from a file refuses or must not get. */
 const ENTRY_FLAGS = new Set(['--input-type', '-e', '--eval', '-p', '--print', '-i', '--interactive', '-c', '--check', '--test', '--watch', '--watch-path']);
