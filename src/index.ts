@@ -59,7 +59,8 @@ export { FiberError, fiberCodes } from './fibers/errors.js';
 /**
  * Sets options of this process's hub and carrier pool. Call it on the hub
  * (the main thread) before the first spawn; later calls apply to carriers
- * started afterwards.
+ * started afterwards, and a new idleTimeout or minCarriers to idle carriers
+ * at once.
  *
  * @example
  * ```ts
