@@ -424,8 +424,11 @@ export class Hub {
     diag.spawned(this, t);
     if (++this.#live === 1) this.#keepAlive!.ref();
     const carrier = this.#idle.pop();
-    if (carrier) this.#runOn(carrier, t);
-    else {
+    if (carrier) {
+      this.#runOn(carrier, t);
+      // The last idle carrier was taken: a spare starts ahead of the next spawn.
+      if (this.#idle.length === 0) this.#fill();
+    } else {
       this.#queue.push(t);
       this.#fill();
     }
@@ -700,14 +703,16 @@ export class Hub {
     const cap = this.options.maxCarriers;
     const queued = this.#queue.length - this.#starting;
     let start = 0;
-    if (queued > 0) {
+    if (live >= cap) {
+      // Nothing can start: queued green threads wait for a carrier to free up.
+    } else if (queued > 0) {
       const freeCores = CORES - this.#computing() - this.#starting;
       start = Math.min(queued, Math.max(freeCores, 0), START_CONCURRENCY - this.#starting);
       if (start <= 0 && this.#starting === 0 && this.#starved()) start = 1;
     } else if (this.#starting === 0 && this.#queue.length === 0) {
-      // The warm minimum, and a spare when the last idle carrier was taken:
-      // one at a time, so they never compete with each other for the cores.
-      const spare = this.#idle.length === 0 && live > 0 && this.#computing() < CORES ? 1 : 0;
+      // The warm minimum, and a spare while green threads run and none is
+      // idle: one at a time, so they never compete with each other for the cores.
+      const spare = this.#idle.length === 0 && this.#live > 0 && this.#computing() < CORES;
       if (live < this.options.minCarriers || spare) start = 1;
     }
     start = Math.min(start, cap - live);
@@ -852,6 +857,12 @@ export class Hub {
     if (this.#carrierCount <= this.options.minCarriers) return;
     c.idleTimer = setTimeout(() => {
       const i = this.#idle.indexOf(c);
+      // The last idle carrier stays while green threads run: it is the spare
+      // #fill would start again at once.
+      if (i >= 0 && this.#idle.length === 1 && this.#live > 0) {
+        this.#armRetire(c);
+        return;
+      }
       // Carriers already ending (their exit is not in yet) do not count toward the warm minimum.
       if (i >= 0 && this.#carrierCount - this.#retired.size > this.options.minCarriers) {
         this.#idle.splice(i, 1);
