@@ -166,12 +166,23 @@ describe('deadlock report', () => {
   });
 });
 
+/** Waits until every green thread of `ids` is parked. */
+async function parked(ids: number[]): Promise<void> {
+  const end = Date.now() + 15_000;
+  while (!ids.every((id) => dumpGreenThreads().find((g) => g.id === id)?.state === 'parked')) {
+    if (Date.now() > end) throw new Error(`green threads ${ids.join(', ')} did not all park`);
+    await delay(20);
+  }
+}
+
 describe('dumpGreenThreads', () => {
   it('lists every live green thread: state, carrier, what it is parked on and for how long', async () => {
     const ev = new Event();
     const waiter = spawn(tasks.waitsForEvent, ev);
     const napper = spawn(tasks.naps, 60_000);
-    await delay(300);
+    // Both parked (their carriers may take a while to start on a loaded machine), then parked for a while.
+    await parked([waiter.id, napper.id]);
+    await delay(150);
     const list = dumpGreenThreads();
     const w = list.find((g) => g.id === waiter.id)!;
     expect(w).toMatchObject({ name: 'waitsForEvent', state: 'parked', parent: undefined, parkedOn: { op: 'OBJ_CALL', call: 'Event.wait' } });
@@ -197,7 +208,7 @@ describe('dumpGreenThreads', () => {
     try {
       const child = spawn(tasks.runsChild, 30);
       const reader = spawn(tasks.readsSocket, (server.address() as net.AddressInfo).port);
-      await delay(500);
+      await parked([child.id, reader.id]);
       const list = dumpGreenThreads();
       expect(list.find((g) => g.id === child.id)).toMatchObject({ state: 'parked', parkedOn: { op: 'CHILD_SPAWN_SYNC', call: 'child process', detail: '/bin/sh -c sleep 30' } });
       expect(list.find((g) => g.id === reader.id)).toMatchObject({ state: 'parked', parkedOn: { op: 'NET_RECV', call: 'socket.recv', object: expect.any(Number) } });
@@ -273,7 +284,12 @@ describe('greenthread top', () => {
     try {
       for (let i = 0; i < 300 && !stdout.includes('ready'); i++) await delay(50);
       expect(stdout).toContain('ready');
+      // On a loaded machine the last green thread may not have parked yet: look again, a few times.
       r = top();
+      for (let i = 0; i < 20 && !/3 live \(0 running, 3 parked/.test(r.stdout); i++) {
+        await delay(100);
+        r = top();
+      }
     } finally {
       child.kill('SIGKILL');
     }
