@@ -151,11 +151,13 @@ const shippedBefore = new WeakMap<Function, Shipped>();
  * ```
  */
 export function spawn<A extends unknown[], R>(fn: ((...args: A) => R) | URL, ...args: A): GreenThread<Awaited<R>> {
+  const b = carrierBackend();
+  // A carrier starts while the function is described (the first time, tens of ms).
+  const hub = b ? undefined : getHub();
+  if (hub && !hub.started) hub.warm();
   const shipped = shipFunction(fn);
   const { bytes, handles } = packArgs(args);
-  const b = carrierBackend();
-  if (b) return new GreenThread(b.spawn(shipped, bytes, handles));
-  const hub = getHub();
+  if (!hub) return new GreenThread(b!.spawn(shipped, bytes, handles));
   hub.holds?.keepIds(handles);
   const record = hub.spawn(shipped, bytes, { handles });
   return new GreenThread(record.id, record);

@@ -156,6 +156,15 @@ export class Hub {
     }
   }
 
+  /**
+   * Starts the hub and its first carrier now: spawn calls this before it
+   * describes a new function (tens of milliseconds the first time), so the
+   * carrier's start overlaps that work instead of following it.
+   */
+  warm(): void {
+    this.#start();
+  }
+
   get started(): boolean {
     return this.#started;
   }
