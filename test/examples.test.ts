@@ -21,6 +21,15 @@ describe('examples', () => {
     expect(answered).toBeGreaterThan(0);
   });
 
+  it('build-farm: unmodified blocking libraries build every project the same one after another and all at once', () => {
+    const r = run([cli, 'run', 'examples/build-farm.mjs', '6']);
+    expect(r.err).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/results: the same both ways/);
+    expect(r.out.match(/^project \d+: 40 sources, 8000 lines, bundle [0-9a-f]{12}$/gm)).toHaveLength(6);
+    expect(r.out).toMatch(/6 projects one after another: \d+ ms; all at once in green threads: \d+ ms/);
+  });
+
   it('basics: spawn, wait, link, kill, force kill', () => {
     const r = run(['examples/basics.mjs']);
     expect(r.status).toBe(0);
