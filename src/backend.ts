@@ -55,6 +55,8 @@ export interface Backend {
    * A reply holding hub objects arrives with its facades made.
    */
   request(op: number, num: number, value?: unknown): unknown;
+  /** Says whether this green thread waits on something other than the hub (see WAITING in channel/layout.ts). */
+  setWaiting(waiting: boolean): void;
   /** Runs `fn` once right before this green thread next parks, or when it ends; `active` false takes it back (see net/socket.ts). */
   beforeNextPark(fn: () => void, active: boolean): void;
 }

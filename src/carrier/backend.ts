@@ -14,7 +14,8 @@ import type { CarrierMessage } from '../channel/messages.js';
 import type { ChildReply, ChildRequest } from '../channel/child.js';
 import type { PatchOptions } from '../patches/monkey-patch.js';
 import { liveHandles, revive, setReleaseSink } from '../sync/handles.js';
-import { armedTimeouts, beforeNextPark, park } from './channel.js';
+import { armedTimeouts, beforeNextPark, channel, park } from './channel.js';
+import { WAITING } from '../channel/layout.js';
 import { cwdState } from '../patches/cwd.js';
 
 type Watcher = (outcome: Outcome) => void;
@@ -55,6 +56,10 @@ export const carrier: Backend & { current: number | undefined; pendingNotificati
   pendingNotifications: () => watching,
 
   beforeNextPark,
+
+  setWaiting(waiting: boolean): void {
+    Atomics.store(channel.i32, WAITING, waiting ? 1 : 0);
+  },
 
   request(op: number, num: number, value?: unknown): unknown {
     const reply = park(op, num, value);

@@ -94,6 +94,13 @@ export const RESP_KIND = 12;
 /** Int32 arguments of ops that take more than the F64 slot (NET_RECV: max bytes, then timeout ms or -1). */
 export const REQ_ARG = 13;
 export const REQ_ARG2 = 14;
+/**
+ * Non-zero while the carrier's green thread waits on something other than
+ * the hub (a fiber between two runs, a fiber's runner): it holds no core,
+ * so the hub's pool counts it as it counts a parked one. Written by the
+ * carrier, read by the hub.
+ */
+export const WAITING = 15;
 export const HEADER_SLOTS = 16;
 /** Flag in REQ_OP: the request's stack follows on the port (see TRACE). */
 export const OP_TRACED = 1 << 16;

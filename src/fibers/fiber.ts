@@ -60,6 +60,7 @@ import {
   STATE,
   TO_FIBER,
   TO_RUNNER,
+  waitAside,
   YIELDED,
   type FiberLink,
   type Mailbox,
@@ -295,7 +296,7 @@ class FiberImpl {
         throw new FiberError('the fiber of this future yielded, and nothing can resume it while its future is waited on', fiberCodes.stuck);
       }
       const w = Atomics.load(i32, TO_RUNNER);
-      if (Atomics.load(i32, STATE) === RUNNING) Atomics.wait(i32, TO_RUNNER, w, REPORT_MS);
+      if (Atomics.load(i32, STATE) === RUNNING) waitAside(i32, TO_RUNNER, w, REPORT_MS);
     }
     return gen.outcome!;
   }
@@ -420,7 +421,7 @@ class FiberImpl {
     for (;;) {
       w = Atomics.load(i32, TO_RUNNER);
       if (w !== gen.seen) break;
-      if (Atomics.wait(i32, TO_RUNNER, w, REPORT_MS) === 'timed-out' && !reported) {
+      if (waitAside(i32, TO_RUNNER, w, REPORT_MS) === 'timed-out' && !reported) {
         reported = true;
         process.stderr.write(
           `greenthread: fiber.run() has been blocked ${REPORT_MS / 1000} s by fiber \`${gen.name}\` (green thread ${gen.host.thread.id}), which computes without yielding; ` +

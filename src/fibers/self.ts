@@ -25,6 +25,7 @@ import {
   STATE,
   TO_FIBER,
   TO_RUNNER,
+  waitAside,
   YIELDED,
   type FiberLink,
 } from './wire.js';
@@ -91,7 +92,7 @@ export function yieldFrom(self: FiberSelf, value: unknown): unknown {
   self.runnerWaiting = false;
   link.signal(TO_RUNNER, EV_YIELD);
   for (let w = Atomics.load(i32, TO_FIBER); w === self.seenCmd; w = Atomics.load(i32, TO_FIBER)) {
-    Atomics.wait(i32, TO_FIBER, w);
+    waitAside(i32, TO_FIBER, w);
   }
   self.seenCmd = Atomics.load(i32, TO_FIBER);
   self.runnerWaiting = true;

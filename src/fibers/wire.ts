@@ -38,6 +38,7 @@ import { BroadcastChannel, receiveMessageOnPort, type MessagePort } from 'node:w
 import { ChannelView, deserialize } from '../channel/channel.js';
 import { CHANNEL_BYTES, KIND_BYTES, LEN_PORT } from '../channel/layout.js';
 import { GreenProtocolError } from '../errors.js';
+import { carrierBackend } from '../backend.js';
 
 export const STATE = 0;
 export const TO_RUNNER = 1;
@@ -155,4 +156,19 @@ export function openChannel(name: string): Mailbox {
 export function receiveLink(mailbox: Mailbox): FiberLink | undefined {
   const msg = mailbox.receive() as { sab: SharedArrayBuffer } | undefined;
   return msg ? new FiberLink(msg.sab, mailbox) : undefined;
+}
+
+/**
+ * Atomics.wait on a fiber's buffer. In a carrier it tells the hub that this
+ * green thread holds no core meanwhile (a fiber yielded, a runner waiting on
+ * its fiber), so the pool does not hold queued green threads back for it.
+ */
+export function waitAside(i32: Int32Array, index: number, value: number, timeout?: number): 'ok' | 'not-equal' | 'timed-out' {
+  const b = carrierBackend();
+  b?.setWaiting(true);
+  try {
+    return Atomics.wait(i32, index, value, timeout);
+  } finally {
+    b?.setWaiting(false);
+  }
 }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import { MessageChannel, SHARE_ENV, Worker, type MessagePort } from 'node:worker_threads';
 import { ChannelView, serialize } from '../channel/channel.js';
-import { CHANNEL_BYTES, CMD_LEN, CMD_SEQ } from '../channel/layout.js';
+import { CHANNEL_BYTES, CMD_LEN, CMD_SEQ, WAITING } from '../channel/layout.js';
 import type { CarrierData, CarrierMessage, HubMessage, RunCommand } from '../channel/messages.js';
 import type { ResolvedOptions } from './config.js';
 import type { PatchOptions } from '../patches/monkey-patch.js';
@@ -146,6 +146,8 @@ export class CarrierRef {
    * library) is not. Too short an interval keeps the last verdict.
    */
   computing(): boolean {
+    // Waiting outside the hub (a fiber between runs): no core.
+    if (Atomics.load(this.view.i32, WAITING) !== 0) return false;
     const perf = this.worker.performance;
     if (!this.#elu) {
       this.#elu = perf.eventLoopUtilization();

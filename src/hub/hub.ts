@@ -58,6 +58,8 @@ const CORES = os.availableParallelism();
 const START_CONCURRENCY = Math.max(2, CORES);
 /** A queue that has not moved for this long gets one more carrier (see #fill). */
 const STARVED_MS = 250;
+/** How long a count of computing carriers is trusted before it is taken again. */
+const COMPUTING_TTL_MS = 2;
 /** How often a queue with no carrier coming is looked at again. */
 const QUEUE_CHECK_MS = 20;
 
@@ -343,7 +345,10 @@ export class Hub {
       this.fail(req, err);
     }
     // A green thread that parks frees its core: a queued one may start now.
-    if (this.#queue.length > this.#starting && !req.settled) this.#fill();
+    if (!req.settled) {
+      this.#computingCache = -1;
+      if (this.#queue.length > 0) this.#fill();
+    }
   }
 
   #request(carrier: CarrierRef, thread: ThreadRecord, seq: number, op: number, num: number, arg: unknown): HubRequest {
@@ -365,6 +370,8 @@ export class Hub {
   #settle(req: HubRequest, status: number, value: unknown): boolean {
     if (req.settled) return false;
     req.settled = true;
+    // Its green thread computes again.
+    this.#computingCache = -1;
     diag.resumed(req, status);
     const carrier = req.carrier;
     if (carrier.pending === req) carrier.pending = undefined;
@@ -432,7 +439,10 @@ export class Hub {
     this.threads.set(t.id, t);
     diag.spawned(this, t);
     if (++this.#live === 1) this.#keepAlive!.ref();
-    const carrier = this.#idle.pop();
+    // An idle carrier runs it at once while a core is free; with every core
+    // computing, it queues (see #fill): more green threads computing at once
+    // than cores finish no sooner, and each costs memory.
+    const carrier = this.#idle.length > 0 && this.#computing() < CORES ? this.#idle.pop() : undefined;
     if (carrier) {
       this.#runOn(carrier, t);
       // The last idle carrier was taken: a spare starts ahead of the next spawn.
@@ -446,6 +456,8 @@ export class Hub {
 
   #runOn(carrier: CarrierRef, t: ThreadRecord): void {
     clearTimeout(carrier.idleTimer);
+    // A new green thread computes until it parks or its loop idles.
+    if (this.#computingCache >= 0) this.#computingCache++;
     carrier.state = 'busy';
     carrier.thread = t;
     t.carrier = carrier;
@@ -465,6 +477,7 @@ export class Hub {
   #end(t: ThreadRecord, outcome: Outcome): void {
     if (t.state === 'dead') return;
     t.state = 'dead';
+    this.#endedCount++;
     t.outcome = outcome;
     diag.ended(t, outcome);
     for (const timer of t.timers.values()) clearTimeout(timer);
@@ -700,33 +713,46 @@ export class Hub {
    * every library its green thread uses, so the pool grows only when a new
    * carrier would get work done sooner: while fewer carriers compute than
    * there are cores. A parked green thread, or one waiting in its own event
-   * loop, leaves its core free; one in CPU work does not. Twenty short CPU
-   * jobs then share a few warm carriers instead of loading their libraries
+   * loop, leaves its core free; one in CPU work does not. Idle carriers
+   * take queued green threads on the same terms (spawn too): more green
+   * threads computing than cores finish no sooner. Twenty short CPU jobs
+   * then share a few warm carriers instead of loading their libraries
    * twenty times, and twenty jobs that wait on children each get a carrier
-   * at once. So that a long computation cannot hold the queue, a queue that
-   * has not moved for STARVED_MS, with no carrier starting, gets one carrier
-   * more, and again each STARVED_MS after.
+   * at once. So that long computations cannot hold the queue, one that
+   * waits while no green thread ends gets one carrier (idle or new) after
+   * STARVED_MS, another after twice that, and so on (see #starved).
    */
   #fill(): void {
     const live = this.#carrierCount;
     const cap = this.options.maxCarriers;
     const queued = this.#queue.length - this.#starting;
     let start = 0;
-    if (live >= cap) {
-      // Nothing can start: queued green threads wait for a carrier to free up.
-    } else if (queued > 0) {
-      const freeCores = CORES - this.#computing() - this.#starting;
-      start = Math.min(queued, Math.max(freeCores, 0), START_CONCURRENCY - this.#starting);
-      if (start <= 0 && this.#starting === 0 && this.#starved()) start = 1;
-    } else if (this.#starting === 0 && this.#queue.length === 0) {
-      // The warm minimum, and a spare while green threads run and none is
-      // idle: one at a time, so they never compete with each other for the cores.
-      const spare = this.#idle.length === 0 && this.#live > 0 && this.#computing() < CORES;
-      if (live < this.options.minCarriers || spare) start = 1;
+    if (queued > 0) {
+      let free = CORES - this.#computing() - this.#starting;
+      // Idle carriers first: they are warm.
+      while (free > 0 && this.#idle.length > 0 && this.#queue.length > 0) {
+        this.#runNext(this.#idle.pop()!);
+        free--;
+      }
+      const waiting = this.#queue.length - this.#starting;
+      start = live >= cap ? 0 : Math.min(waiting, Math.max(free, 0), START_CONCURRENCY - this.#starting);
+      if (waiting > 0 && start <= 0 && this.#starved()) {
+        if (this.#idle.length > 0) this.#runNext(this.#idle.pop()!);
+        else if (this.#starting === 0 && live < cap) start = 1;
+      }
+    } else if (live >= cap) {
+      // Nothing to start.
+    } else if (this.#queue.length === 0) {
+      // The warm minimum: the first carrier alone (the process is starting
+      // too), then a few at a time. A spare while green threads run and none
+      // is idle, when nothing else starts.
+      const batch = this.#anyReady ? START_CONCURRENCY : 1;
+      if (live < this.options.minCarriers) start = Math.min(this.options.minCarriers - live, batch - this.#starting);
+      else if (this.#starting === 0 && this.#idle.length === 0 && this.#live > 0 && this.#computing() < CORES) start = 1;
     }
     start = Math.min(start, cap - live);
     for (let i = 0; i < start; i++) this.#startCarrier();
-    if (this.#queue.length > this.#starting && this.#carrierCount < cap) this.#watchQueue();
+    if (this.#queue.length > this.#starting && (this.#carrierCount < cap || this.#idle.length > 0)) this.#watchQueue();
     const unserved = this.#queue.length - this.#starting;
     if (unserved > 0 && this.#carrierCount >= cap && !this.#capWarned) {
       this.#capWarned = true;
@@ -738,32 +764,53 @@ export class Hub {
     }
   }
 
-  /** Busy carriers whose green thread computes (is neither parked nor waiting in its own event loop). */
+  /**
+   * Busy carriers whose green thread computes (is neither parked nor waiting
+   * in its own event loop). Counted at most once per COMPUTING_TTL_MS, and
+   * kept up to date in between as green threads start, park, resume and end,
+   * so a burst of spawns does not walk the pool once per spawn.
+   */
   #computing(): number {
+    const now = performance.now();
+    if (this.#computingCache >= 0 && now - this.#computingAt < COMPUTING_TTL_MS) return this.#computingCache;
     let n = 0;
     for (const c of this.#carriers) {
       if (c && c.state === 'busy' && !(c.pending && !c.pending.settled) && c.computing()) n++;
     }
-    return n;
+    this.#computingAt = now;
+    return (this.#computingCache = n);
   }
+  #computingCache = -1;
+  #computingAt = 0;
 
-  /** Green threads taken off the queue so far; the queue is starved when this stops moving. */
-  #dequeued = 0;
-  #dequeuedSeen = 0;
+  /** Green threads ended so far: the queue is starved when none ends for a while. */
+  #endedCount = 0;
+  #endedSeen = 0;
   #queueMovedAt = 0;
   #queueTimer: NodeJS.Timeout | undefined;
 
+  /**
+   * Whether no green thread has ended for the starvation wait while some
+   * wait in the queue. Each time it says so the wait doubles, until one
+   * ends again: CPU-bound green
+   * threads that outnumber the cores then get a few carriers more, not one
+   * every STARVED_MS (each would load its libraries and compete for the
+   * same cores).
+   */
   #starved(): boolean {
     const now = performance.now();
-    if (this.#dequeued !== this.#dequeuedSeen) {
-      this.#dequeuedSeen = this.#dequeued;
+    if (this.#endedCount !== this.#endedSeen) {
+      this.#endedSeen = this.#endedCount;
       this.#queueMovedAt = now;
+      this.#starveWait = STARVED_MS;
       return false;
     }
-    if (now - this.#queueMovedAt < STARVED_MS) return false;
+    if (now - this.#queueMovedAt < this.#starveWait) return false;
     this.#queueMovedAt = now;
+    this.#starveWait *= 2;
     return true;
   }
+  #starveWait = STARVED_MS;
 
   /** While green threads wait with no carrier coming, look again every QUEUE_CHECK_MS. */
   #watchQueue(): void {
@@ -848,15 +895,22 @@ export class Hub {
   #becomeIdle(c: CarrierRef): void {
     if (c.state === 'dead') return;
     c.state = 'idle';
-    const next = this.#queue.shift();
-    if (next) {
-      this.#dequeued++;
-      this.#capWarned = this.#capWarned && this.#queue.length > 0;
-      this.#runOn(c, next);
+    this.#computingCache = -1;
+    // The next queued green thread, unless every core is taken by computing ones.
+    if (this.#queue.length > 0 && this.#computing() < CORES) {
+      this.#runNext(c);
       return;
     }
     this.#idle.push(c);
     this.#armRetire(c);
+    if (this.#queue.length > 0) this.#watchQueue();
+  }
+
+  /** Runs the first queued green thread on `c`. */
+  #runNext(c: CarrierRef): void {
+    const next = this.#queue.shift()!;
+    this.#capWarned = this.#capWarned && this.#queue.length > 0;
+    this.#runOn(c, next);
   }
 
   /** An idle carrier beyond the warm minimum ends after idleTimeout, giving its memory back. */
