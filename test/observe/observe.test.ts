@@ -166,10 +166,14 @@ describe('deadlock report', () => {
   });
 });
 
-/** Waits until every green thread of `ids` is parked. */
-async function parked(ids: number[]): Promise<void> {
+/** Waits until every green thread of `ids` is parked (on the op of the same index in `ops`, if given). */
+async function parked(ids: number[], ops: string[] = []): Promise<void> {
   const end = Date.now() + 15_000;
-  while (!ids.every((id) => dumpGreenThreads().find((g) => g.id === id)?.state === 'parked')) {
+  const there = (id: number, i: number) => {
+    const g = dumpGreenThreads().find((x) => x.id === id);
+    return g?.state === 'parked' && (ops[i] === undefined || g.parkedOn?.op === ops[i]);
+  };
+  while (!ids.every(there)) {
     if (Date.now() > end) throw new Error(`green threads ${ids.join(', ')} did not all park`);
     await delay(20);
   }
@@ -208,7 +212,8 @@ describe('dumpGreenThreads', () => {
     try {
       const child = spawn(tasks.runsChild, 30);
       const reader = spawn(tasks.readsSocket, (server.address() as net.AddressInfo).port);
-      await parked([child.id, reader.id]);
+      // The reader parks on its connect first, then on its read.
+      await parked([child.id, reader.id], ['CHILD_SPAWN_SYNC', 'NET_RECV']);
       const list = dumpGreenThreads();
       expect(list.find((g) => g.id === child.id)).toMatchObject({ state: 'parked', parkedOn: { op: 'CHILD_SPAWN_SYNC', call: 'child process', detail: '/bin/sh -c sleep 30' } });
       expect(list.find((g) => g.id === reader.id)).toMatchObject({ state: 'parked', parkedOn: { op: 'NET_RECV', call: 'socket.recv', object: expect.any(Number) } });
