@@ -2,10 +2,10 @@
 // pool are per process), one after the other, and prints a summary of the
 // targets at the end.
 //
-//   node bench/run.js [roundtrip] [spawn] [rss] [sleepers] [queue] [event] [imap] [exec] [fs] [net] [fibers] [ages] [--quick] [--json out.json]
+//   node bench/run.js [roundtrip] [spawn] [rss] [sleepers] [queue] [event] [imap] [exec] [fs] [net] [fibers] [ages] [legacy] [--quick] [--json out.json]
 //   npm run bench -- roundtrip --quick
 //
-// With no names it runs all of them but ages (about 10 minutes), which runs when named. Every benchmark has its own deadline;
+// With no names it runs all of them but ages and legacy (about 10 and 7 minutes), which run when named. Every benchmark has its own deadline;
 // a benchmark that overruns it is killed and reported as failed.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -34,6 +34,15 @@ const BENCHMARKS = {
     // About 10 minutes: run when named, not with the others.
     onlyWhenNamed: true,
     // Its SVG charts go next to the --json file given here; none without one.
+    extraArgs: (values) => ['--svg', values.json ? path.dirname(values.json) : ''],
+  },
+  legacy: {
+    file: 'legacy/run.js',
+    timeoutMs: 1_800_000,
+    about: 'unmodified blocking npm libraries (shelljs, execa, glob, typescript...): 20 jobs serial vs a green thread each (only when named)',
+    // About 7 minutes (3 rounds of 13 libraries): run when named, not with the others.
+    onlyWhenNamed: true,
+    // Its SVG chart goes next to the --json file given here; none without one.
     extraArgs: (values) => ['--svg', values.json ? path.dirname(values.json) : ''],
   },
 };

@@ -16,12 +16,15 @@
  *
  * Runs on a carrier only.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
-import Module from 'node:module';
+import Module, { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import vm from 'node:vm';
+
+// Loaded at the first large file, not at every carrier's start.
+const requireHere = createRequire(import.meta.url);
+let crypto: typeof import('node:crypto') | undefined;
+let vm: typeof import('node:vm') | undefined;
 
 /** Smaller files compile in about the time it takes to hash and read a cache entry. */
 const MIN_BYTES = 32 * 1024;
@@ -83,6 +86,8 @@ export function installCodeCache(): void {
     if (content.length < MIN_BYTES || (format !== undefined && format !== 'commonjs') || process.mainModule === this) {
       return original.call(this, content, filename, format);
     }
+    crypto ??= requireHere('node:crypto') as typeof import('node:crypto');
+    vm ??= requireHere('node:vm') as typeof import('node:vm');
     const key = crypto.createHash('sha1').update(filename).update('\0').update(content).digest('hex');
     const file = path.join(dir, key);
     let cachedData: Buffer | undefined;
@@ -91,7 +96,7 @@ export function installCodeCache(): void {
     } catch {
       // not cached yet
     }
-    let script: vm.Script;
+    let script: import('node:vm').Script;
     try {
       script = new vm.Script(M.wrap(content), {
         filename,
