@@ -58,6 +58,8 @@ const CORES = os.availableParallelism();
 const START_CONCURRENCY = Math.max(2, CORES);
 /** A queue that has not moved for this long gets one more carrier (see #fill). */
 const STARVED_MS = 250;
+/** A parked green thread holds its core for this long (see #computing). */
+const PARK_GRACE_MS = 10;
 /** How long a count of computing carriers is trusted before it is taken again. */
 const COMPUTING_TTL_MS = 2;
 /** How often a queue with no carrier coming is looked at again. */
@@ -775,7 +777,15 @@ export class Hub {
     if (this.#computingCache >= 0 && now - this.#computingAt < COMPUTING_TTL_MS) return this.#computingCache;
     let n = 0;
     for (const c of this.#carriers) {
-      if (c && c.state === 'busy' && !(c.pending && !c.pending.settled) && c.computing()) n++;
+      if (!c || c.state !== 'busy') continue;
+      const p = c.pending;
+      // A park younger than PARK_GRACE_MS still counts: most end within it
+      // (a short child, a DNS answer), and a new carrier for them would cost
+      // more than it saves. The queue's periodic look (#watchQueue) sees
+      // the long ones.
+      if (p && !p.settled) {
+        if (now - p.at < PARK_GRACE_MS) n++;
+      } else if (c.computing()) n++;
     }
     this.#computingAt = now;
     return (this.#computingCache = n);
