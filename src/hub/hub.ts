@@ -450,6 +450,11 @@ export class Hub {
       // The last idle carrier was taken: a spare starts ahead of the next spawn.
       if (this.#idle.length === 0) this.#fill();
     } else {
+      if (this.#queue.length === 0) {
+        // A new wait begins: starvation counts from now, from the first step.
+        this.#queueMovedAt = performance.now();
+        this.#starveWait = STARVED_MS;
+      }
       this.#queue.push(t);
       this.#fill();
     }
@@ -730,14 +735,15 @@ export class Hub {
     const queued = this.#queue.length - this.#starting;
     let start = 0;
     if (queued > 0) {
-      let free = CORES - this.#computing() - this.#starting;
       // Idle carriers first: they are warm.
+      let free = CORES - this.#computing();
       while (free > 0 && this.#idle.length > 0 && this.#queue.length > 0) {
         this.#runNext(this.#idle.pop()!);
         free--;
       }
       const waiting = this.#queue.length - this.#starting;
-      start = live >= cap ? 0 : Math.min(waiting, Math.max(free, 0), START_CONCURRENCY - this.#starting);
+      const freeForNew = CORES - this.#computing(true) - this.#starting;
+      start = live >= cap ? 0 : Math.min(waiting, Math.max(freeForNew, 0), START_CONCURRENCY - this.#starting);
       if (waiting > 0 && start <= 0 && this.#starved()) {
         if (this.#idle.length > 0) this.#runNext(this.#idle.pop()!);
         else if (this.#starting === 0 && live < cap) start = 1;
@@ -750,7 +756,7 @@ export class Hub {
       // is idle, when nothing else starts.
       const batch = this.#anyReady ? START_CONCURRENCY : 1;
       if (live < this.options.minCarriers) start = Math.min(this.options.minCarriers - live, batch - this.#starting);
-      else if (this.#starting === 0 && this.#idle.length === 0 && this.#live > 0 && this.#computing() < CORES) start = 1;
+      else if (this.#starting === 0 && this.#idle.length === 0 && this.#live > 0 && this.#computing(true) < CORES) start = 1;
     }
     start = Math.min(start, cap - live);
     for (let i = 0; i < start; i++) this.#startCarrier();
@@ -768,28 +774,34 @@ export class Hub {
 
   /**
    * Busy carriers whose green thread computes (is neither parked nor waiting
-   * in its own event loop). Counted at most once per COMPUTING_TTL_MS, and
-   * kept up to date in between as green threads start, park, resume and end,
-   * so a burst of spawns does not walk the pool once per spawn.
+   * in its own event loop). With `held`, a park younger than PARK_GRACE_MS
+   * counts too: most end within it (a short child, a DNS answer), and a new
+   * carrier for them would cost more than it saves; the queue's periodic
+   * look (#watchQueue) sees the long ones. An idle carrier, already paid
+   * for, goes by the count without them. Counted at most once per
+   * COMPUTING_TTL_MS, and kept up to date in between as green threads
+   * start, park, resume and end, so a burst of spawns does not walk the
+   * pool once per spawn.
    */
-  #computing(): number {
+  #computing(held = false): number {
     const now = performance.now();
-    if (this.#computingCache >= 0 && now - this.#computingAt < COMPUTING_TTL_MS) return this.#computingCache;
-    let n = 0;
-    for (const c of this.#carriers) {
-      if (!c || c.state !== 'busy') continue;
-      const p = c.pending;
-      // A park younger than PARK_GRACE_MS still counts: most end within it
-      // (a short child, a DNS answer), and a new carrier for them would cost
-      // more than it saves. The queue's periodic look (#watchQueue) sees
-      // the long ones.
-      if (p && !p.settled) {
-        if (now - p.at < PARK_GRACE_MS) n++;
-      } else if (c.computing()) n++;
+    if (this.#computingCache < 0 || now - this.#computingAt >= COMPUTING_TTL_MS) {
+      let n = 0;
+      let young = 0;
+      for (const c of this.#carriers) {
+        if (!c || c.state !== 'busy') continue;
+        const p = c.pending;
+        if (p && !p.settled) {
+          if (now - p.at < PARK_GRACE_MS) young++;
+        } else if (c.computing()) n++;
+      }
+      this.#computingAt = now;
+      this.#computingCache = n;
+      this.#youngParks = young;
     }
-    this.#computingAt = now;
-    return (this.#computingCache = n);
+    return held ? this.#computingCache + this.#youngParks : this.#computingCache;
   }
+  #youngParks = 0;
   #computingCache = -1;
   #computingAt = 0;
 
@@ -802,10 +814,9 @@ export class Hub {
   /**
    * Whether no green thread has ended for the starvation wait while some
    * wait in the queue. Each time it says so the wait doubles, until one
-   * ends again: CPU-bound green
-   * threads that outnumber the cores then get a few carriers more, not one
-   * every STARVED_MS (each would load its libraries and compete for the
-   * same cores).
+   * ends again: CPU-bound green threads that outnumber the cores then get a
+   * few carriers more, not one every STARVED_MS (each would load its
+   * libraries and compete for the same cores).
    */
   #starved(): boolean {
     const now = performance.now();
@@ -825,7 +836,6 @@ export class Hub {
   /** While green threads wait with no carrier coming, look again every QUEUE_CHECK_MS. */
   #watchQueue(): void {
     if (this.#queueTimer) return;
-    if (this.#queueMovedAt === 0) this.#queueMovedAt = performance.now();
     this.#queueTimer = setTimeout(() => {
       this.#queueTimer = undefined;
       this.#fill();
