@@ -67,7 +67,8 @@ describe('child_process made green: same results and errors as Node', () => {
 
 describe('green behaviour', () => {
   it('children of different green threads run at the same time', async () => {
-    const runs = (await Promise.all(Array.from({ length: 6 }, () => spawn(t.sleepy, 0.5).result))) as { out: string; ms: number; parked: number }[];
+    // Children long enough that six carriers can start meanwhile on a slow machine (Node 24 starts a worker in about 50 ms).
+    const runs = (await Promise.all(Array.from({ length: 6 }, () => spawn(t.sleepy, 2).result))) as { out: string; ms: number; parked: number }[];
     expect(runs.every((r) => r.out === 'done')).toBe(true);
     // Every green thread was inside execSync before the first one came out.
     const firstOut = Math.min(...runs.map((r) => r.parked + r.ms));
