@@ -34,6 +34,8 @@ function uvVersion(): number {
 const USE_SPAWNER = process.env.GREENTHREAD_SPAWNER !== '0' && uvVersion() <= 15201;
 
 interface Call {
+  /** The spawner running it. */
+  p: ChildProcess;
   request: ChildRequest;
   done: (reply: ChildReply) => void;
   fail: (err: unknown) => void;
@@ -66,35 +68,45 @@ function spawner(): ChildProcess {
     if (m.t === 'done') call.done(m.reply);
     else call.fail(errorFromWire(m.error));
   });
-  p.on('error', () => {}); // an 'exit' follows, or the spawn itself failed: see below
-  p.on('exit', (code, signal) => {
-    if (proc === p) proc = undefined;
-    const why = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-    for (const [id, call] of [...calls]) {
-      forget(id);
-      const cmd = [call.request.file, ...call.request.args].join(' ');
-      call.fail(
-        new SpawnerDiedError(
-          `the spawner process, which starts child processes for green threads, ${why} while running \`${cmd}\`; ` +
-            `the child's result is lost. The next call starts a new spawner: retry the call`,
-        ),
-      );
-    }
+  p.on('error', (err) => {
+    // Once it runs, an 'exit' follows any error; one that never started gets none.
+    if (p.pid === undefined) lost(p, `could not be started (${err.message})`);
   });
+  p.on('exit', (code, signal) => lost(p, signal ? `was killed by ${signal}` : `exited with code ${code}`));
   // It never keeps the process alive by itself: only while a call waits on it (see track).
   p.unref();
   p.channel?.unref();
   return p;
 }
 
+/** Spawner `p` is gone: the calls it was running fail, and the next call starts a new one. */
+function lost(p: ChildProcess, why: string): void {
+  if (proc === p) proc = undefined;
+  for (const [id, call] of [...calls]) {
+    if (call.p !== p) continue;
+    forget(id);
+    const cmd = [call.request.file, ...call.request.args].join(' ');
+    call.fail(
+      new SpawnerDiedError(
+        `the spawner process, which starts child processes for green threads, ${why} while running \`${cmd}\`; ` +
+          `the child's result is lost. The next call starts a new spawner: retry the call`,
+      ),
+    );
+  }
+}
+
+/** A call waits on its spawner: the spawner's channel holds the process open meanwhile. */
 function track(id: number, call: Call): void {
   calls.set(id, call);
-  if (calls.size === 1) proc?.channel?.ref();
+  call.p.channel?.ref();
 }
 
 function forget(id: number): void {
+  const call = calls.get(id);
+  if (!call) return;
   calls.delete(id);
-  if (calls.size === 0) proc?.channel?.unref();
+  for (const other of calls.values()) if (other.p === call.p) return;
+  call.p.channel?.unref();
 }
 
 /**
@@ -113,8 +125,14 @@ export function startChild(request: ChildRequest, done: (reply: ChildReply) => v
   }
   const p = spawner();
   const id = nextId++;
-  track(id, { request, done, fail });
-  p.send({ t: 'run', id, request } satisfies ToSpawner);
+  track(id, { p, request, done, fail });
+  try {
+    p.send({ t: 'run', id, request } satisfies ToSpawner);
+  } catch (err) {
+    // Its channel is gone (it could not start, or just died): this call fails now.
+    forget(id);
+    fail(err);
+  }
   return () => {
     if (calls.has(id) && p.connected) p.send({ t: 'kill', id } satisfies ToSpawner);
   };
