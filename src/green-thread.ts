@@ -154,7 +154,7 @@ export function spawn<A extends unknown[], R>(fn: ((...args: A) => R) | URL, ...
   const b = carrierBackend();
   // A carrier starts while the function is described (the first time, tens of ms).
   const hub = b ? undefined : getHub();
-  if (hub && !hub.started) hub.warm();
+  hub?.warm();
   const shipped = shipFunction(fn);
   const { bytes, handles } = packArgs(args);
   if (!hub) return new GreenThread(b!.spawn(shipped, bytes, handles));

@@ -3,8 +3,7 @@
 // deadline ends it together with what it started (shelljs and sync-fetch
 // start node children, the green hub starts the jobs' commands).
 import { spawn } from 'node:child_process';
-
-const RESULT_TAG = '@@BENCH_RESULT ';
+import { resultOf } from '../lib/common.js';
 
 /**
  * Resolves with { value, stderr, code, pid }: value is what the process passed
@@ -38,9 +37,7 @@ export function runProcess(argv, { timeoutMs, env = process.env }) {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (timedOut) return reject(new Error(`did not finish within ${timeoutMs / 1000} s`));
-      let value;
-      for (const line of out.split('\n')) if (line.startsWith(RESULT_TAG)) value = JSON.parse(line.slice(RESULT_TAG.length));
-      resolve({ value, stderr: err, code: code ?? signal, pid: child.pid });
+      resolve({ value: resultOf(out), stderr: err, code: code ?? signal, pid: child.pid });
     });
   });
 }

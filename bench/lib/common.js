@@ -140,6 +140,13 @@ export function writeJson(file, result) {
 
 const RESULT_TAG = '@@BENCH_RESULT ';
 
+/** In the parent: the last value a child process passed to emit(), from its stdout (undefined if none). */
+export function resultOf(stdout) {
+  let value;
+  for (const line of stdout.split('\n')) if (line.startsWith(RESULT_TAG)) value = JSON.parse(line.slice(RESULT_TAG.length));
+  return value;
+}
+
 /** In a child process: hands `value` to the parent (see runNode). */
 export function emit(value) {
   process.stdout.write(RESULT_TAG + JSON.stringify(value) + '\n');
@@ -172,8 +179,7 @@ export function runNode(args, { timeoutMs = 60_000, env, inheritStderr = false, 
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      let value;
-      for (const line of out.split('\n')) if (line.startsWith(RESULT_TAG)) value = JSON.parse(line.slice(RESULT_TAG.length));
+      const value = resultOf(out);
       if (timedOut) return reject(new Error(`node ${args.join(' ')} did not finish within ${timeoutMs} ms`));
       if (value === undefined) {
         return reject(new Error(`node ${args.join(' ')} exited ${code ?? signal} without a result:\n${err.slice(-2000)}`));

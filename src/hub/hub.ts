@@ -56,7 +56,7 @@ import { prewarmSpawner } from './spawner.js';
 const CORES = os.availableParallelism();
 /** Carriers starting at once, at most: a start is CPU work, so about one per core. */
 const START_CONCURRENCY = Math.max(2, CORES);
-/** A queue that has not moved for this long gets one more carrier (see #fill). */
+/** Queued green threads get one more carrier once no green thread has ended for this long, then twice as long (see #starved). */
 const STARVED_MS = 250;
 /** A parked green thread holds its core for this long (see #computing). */
 const PARK_GRACE_MS = 10;

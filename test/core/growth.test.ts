@@ -8,19 +8,13 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type * as GT from '../../dist/index.js';
+import { until } from '../wait.js';
 
 const load = createRequire(import.meta.url);
 const gt = load('../../dist/index.js') as typeof GT;
 const tasks = load('../fixtures/core/tasks.mjs');
 const { spawn, configure, poolStats } = gt;
 
-const until = async (check: () => boolean, ms = 10_000) => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 /** The most carriers the pool had while `work` ran. */
 async function peakCarriers(work: Promise<unknown>): Promise<number> {
@@ -42,7 +36,7 @@ describe('carrier pool growth', () => {
     await Promise.all(threads.map((g) => g.result));
     expect(poolStats().carriers).toBeGreaterThan(2);
     const t0 = Date.now();
-    await until(() => poolStats().carriers <= 1, 8_000);
+    await until(() => poolStats().carriers <= 1, 'the pool to shrink', 8_000);
     expect(Date.now() - t0).toBeLessThan(8_000);
   });
 

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as GT from '../../dist/index.js';
 import type * as Spawner from '../../dist/hub/spawner.js';
+import { alive, until } from '../wait.js';
 
 const load = createRequire(import.meta.url);
 const gt = load('../../dist/index.js') as typeof GT;
@@ -19,23 +20,6 @@ const { spawn, monkeyPatch, GreenThreadExit, SpawnerDiedError } = gt;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gt-spawner-'));
 beforeAll(() => monkeyPatch());
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('the spawner starts the children of green threads', () => {
   it('is started once the first carrier is up, and is the parent of a green thread\'s child', async () => {

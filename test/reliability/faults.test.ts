@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { afterAll, describe, expect, it } from 'vitest';
 import type * as GT from '../../dist/index.js';
+import { alive } from '../wait.js';
 
 const load = createRequire(import.meta.url);
 const gt = load('../../dist/index.js') as typeof GT;
@@ -30,14 +31,6 @@ const until = async (cond: () => boolean, ms = 10_000) => {
   }
 };
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('a carrier that dies mid-operation', () => {
   it('terminated (kill force) while in execSync: its sockets are closed, its child is killed, others go on', async () => {
