@@ -13,6 +13,7 @@
  * Runs on a carrier only.
  */
 import { materialize } from '../../shipping/materialize.js';
+import { carrierBackend } from '../../backend.js';
 import { CarrierDiedError, errorToWire, GreenCloneError } from '../../errors.js';
 import { serialize } from '../../channel/channel.js';
 import { setBeforePark } from '../../carrier/channel.js';
@@ -38,9 +39,16 @@ export default async function host(start: { channel: string; job: FiberJob }): P
   };
   process.on('exit', onExit);
   let next: { job: FiberJob; word: number } | undefined = { job: start.job, word: 0 };
+  const backend = carrierBackend();
   while (next) {
     const seen = await runBody(link, next.job, next.word);
-    next = await nextJob(link, seen);
+    // Between bodies the host holds no core (see WAITING in channel/layout.ts).
+    backend?.setWaiting(true);
+    try {
+      next = await nextJob(link, seen);
+    } finally {
+      backend?.setWaiting(false);
+    }
   }
   process.off('exit', onExit);
   link.close();
