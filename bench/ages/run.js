@@ -22,7 +22,7 @@
 // legacy and cpu, each figure from the round least disturbed by other
 // processes (all rounds are kept in the JSON), and idle at 1,000 and 10,000
 // clients for 6 s (about 8 minutes in all on 2 cores). --quick: one round of 2 s,
-// idle at 300 (under 2 minutes on 2 cores). --smoke: 1 s, 4 connections,
+// idle at 300 (under 2 minutes on 2 cores). --smoke: 0.4 s, 4 connections,
 // idle at 10, for the test that checks every model's answers.
 //
 // --json FILE also writes one SVG chart per workload into --svg DIR
@@ -70,7 +70,7 @@ const FD_SPARE = 512;
 const PRESETS = {
   full: { duration: 6, warmup: 2, connections: 50, idle: [1000, 10000], rounds: 2 },
   quick: { duration: 2, warmup: 0.5, connections: 50, idle: [300], rounds: 1 },
-  smoke: { duration: 1, warmup: 0, connections: 4, idle: [10], rounds: 1 },
+  smoke: { duration: 0.4, warmup: 0, connections: 4, idle: [10], rounds: 1 },
 };
 
 // ---------------------------------------------------------------- processes

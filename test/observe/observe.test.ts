@@ -22,12 +22,27 @@ const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const fixture = (name: string) => `test/fixtures/observe/${name}`;
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Runs a fixture to its end; env adds to (or, with undefined, removes from) this process's. */
-function run(args: string[], env: Record<string, string | undefined> = {}) {
+/**
+ * Runs a fixture to its end; env adds to (or, with undefined, removes from)
+ * this process's. Asynchronous, so that the slow fixtures of a describe block
+ * (each mostly waits for a threshold to pass) run side by side.
+ */
+function run(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 60_000) {
   const merged: Record<string, string | undefined> = { ...process.env, NODE_ENV: 'test', ...env };
   for (const k of Object.keys(merged)) if (merged[k] === undefined) delete merged[k];
-  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 60_000, env: merged as NodeJS.ProcessEnv });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, lines: r.stdout.split('\n').filter(Boolean) };
+  return new Promise<{ status: number | null; stdout: string; stderr: string; lines: string[] }>((resolve, reject) => {
+    const child = spawnChild(process.execPath, args, { cwd: root, env: merged as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr, lines: stdout.split('\n').filter(Boolean) });
+    });
+  });
 }
 const json = (line: string | undefined) => JSON.parse(line ?? 'null');
 const count = (text: string, what: string) => text.split(what).length - 1;
@@ -38,9 +53,9 @@ configure({ blockedThreshold: 0 });
 const BLOCKED = "greenthread: the hub's event loop was held for about";
 const DEADLOCK = 'greenthread: deadlock:';
 
-describe('hub blocking detection', () => {
-  it('a hub that busy-loops for 300 ms gets exactly one report, naming the function that held it', () => {
-    const r = run([fixture('hub-blocked.mjs')], { GREENTHREAD_BLOCKED_MS: undefined });
+describe.concurrent('hub blocking detection', () => {
+  it('a hub that busy-loops for 300 ms gets exactly one report, naming the function that held it', async () => {
+    const r = await run([fixture('hub-blocked.mjs')], { GREENTHREAD_BLOCKED_MS: undefined });
     expect(r.status).toBe(0);
     expect(json(r.lines[0])).toEqual({ result: 'slept' });
     expect(count(r.stderr, BLOCKED)).toBe(1);
@@ -52,8 +67,8 @@ describe('hub blocking detection', () => {
     expect(json(r.lines[1])).toEqual({ published: [{ ms: true, threshold: 100, named: true }] });
   });
 
-  it('names the JavaScript caller of a hold in native code (execFileSync on the hub)', () => {
-    const r = run([fixture('hub-blocked.mjs'), 'native'], { GREENTHREAD_BLOCKED_MS: undefined });
+  it('names the JavaScript caller of a hold in native code (execFileSync on the hub)', async () => {
+    const r = await run([fixture('hub-blocked.mjs'), 'native'], { GREENTHREAD_BLOCKED_MS: undefined });
     expect(r.status).toBe(0);
     expect(count(r.stderr, BLOCKED)).toBe(1);
     expect(r.stderr).toMatch(/at holdTheHubInNativeCode \(file:\/\/.*hub-blocked\.mjs:\d+:\d+\)/);
@@ -93,16 +108,16 @@ describe('hub blocking detection', () => {
     });
   }
 
-  it("a hub waiting in Fiber.run() for a long fiber is not reported (a wait by design, as in node-fibers)", () => {
-    const r = run([fixture('hub-fiber.mjs')], { GREENTHREAD_BLOCKED_MS: '100' });
+  it("a hub waiting in Fiber.run() for a long fiber is not reported (a wait by design, as in node-fibers)", async () => {
+    const r = await run([fixture('hub-fiber.mjs')], { GREENTHREAD_BLOCKED_MS: '100' });
     expect(r.status, r.stderr).toBe(0);
     expect(r.lines).toEqual(['done computed, the hub waited the whole time']);
     expect(r.stderr).not.toContain("the hub's event loop");
   });
 
-  it('is off with NODE_ENV=production, with GREENTHREAD_BLOCKED_MS=0, and below a raised threshold', () => {
-    for (const env of [{ NODE_ENV: 'production' }, { GREENTHREAD_BLOCKED_MS: '0' }, { GREENTHREAD_BLOCKED_MS: '5000' }]) {
-      const r = run([fixture('hub-blocked.mjs')], env);
+  it('is off with NODE_ENV=production, with GREENTHREAD_BLOCKED_MS=0, and below a raised threshold', async () => {
+    const envs = [{ NODE_ENV: 'production' }, { GREENTHREAD_BLOCKED_MS: '0' }, { GREENTHREAD_BLOCKED_MS: '5000' }];
+    for (const r of await Promise.all(envs.map((env) => run([fixture('hub-blocked.mjs')], env)))) {
       expect(r.status).toBe(0);
       expect(r.stderr).not.toContain(BLOCKED);
       expect(json(r.lines[1])).toEqual({ published: [] });
@@ -117,9 +132,9 @@ describe('hub blocking detection', () => {
   });
 });
 
-describe('deadlock report', () => {
-  it('two green threads each waiting on an Event only the other would set: one report naming both', () => {
-    const r = run([fixture('deadlock.mjs'), '300']);
+describe.concurrent('deadlock report', () => {
+  it('two green threads each waiting on an Event only the other would set: one report naming both', async () => {
+    const r = await run([fixture('deadlock.mjs'), '300']);
     expect(r.status).toBe(0);
     expect(count(r.stderr, DEADLOCK)).toBe(1);
     expect(r.stderr).toMatch(/green thread 1 \(first\) waits in Event\.wait on object 1/);
@@ -132,35 +147,30 @@ describe('deadlock report', () => {
     ]);
   });
 
-  it('two green threads taking two Locks in opposite orders: one report naming both', () => {
-    const r = run([fixture('deadlock.mjs'), '300', 'locks']);
+  it('two green threads taking two Locks in opposite orders: one report naming both', async () => {
+    const r = await run([fixture('deadlock.mjs'), '300', 'locks']);
     expect(count(r.stderr, DEADLOCK)).toBe(1);
     expect(r.stderr).toMatch(/green thread 1 \(takesBoth\) waits in Semaphore\.acquire on object 2/);
     expect(r.stderr).toMatch(/green thread 2 \(takesBoth\) waits in Semaphore\.acquire on object 1/);
   });
 
-  it('a green thread waiting on an Event that a hub timer will set is not a deadlock', () => {
-    const r = run([fixture('no-deadlock.mjs')]);
+  it('a green thread waiting on an Event that a hub timer will set is not a deadlock', async () => {
+    const r = await run([fixture('no-deadlock.mjs')]);
     expect(r.status).toBe(0);
     expect(r.stderr).not.toContain(DEADLOCK);
     expect(json(r.lines[0])).toEqual({ result: 'set by the hub', published: [] });
   });
 
-  it('under greenthread run: the app waiting on a green thread that waits on an empty Queue (GREENTHREAD_DEADLOCK_MS)', () => {
+  it('under greenthread run: the app waiting on a green thread that waits on an empty Queue (GREENTHREAD_DEADLOCK_MS)', async () => {
     // It hangs after the report, as it would without one: ended by the timeout.
-    const r = spawnSync(process.execPath, [cli, 'run', fixture('deadlock-app.mjs')], {
-      cwd: root,
-      encoding: 'utf8',
-      timeout: 3000,
-      env: { ...process.env, GREENTHREAD_DEADLOCK_MS: '300' },
-    });
+    const r = await run([cli, 'run', fixture('deadlock-app.mjs')], { GREENTHREAD_DEADLOCK_MS: '300' }, 3000);
     expect(count(r.stderr, DEADLOCK)).toBe(1);
     expect(r.stderr).toMatch(/green thread 0 \(deadlock-app\.mjs\) waits in GreenThread\.wait on green thread 1/);
     expect(r.stderr).toMatch(/green thread 1 \(consumer\) waits in Queue\.get on object \d+/);
   });
 
-  it('is off with deadlockThreshold 0', () => {
-    const r = run([fixture('deadlock.mjs'), '0']);
+  it('is off with deadlockThreshold 0', async () => {
+    const r = await run([fixture('deadlock.mjs'), '0']);
     expect(r.stderr).not.toContain(DEADLOCK);
     expect(json(r.lines[0])).toEqual({ published: [] });
   });
@@ -226,8 +236,8 @@ describe('dumpGreenThreads', () => {
     }
   });
 
-  it('tells queued, parked, finished and running apart (one carrier only)', () => {
-    const r = run([fixture('states.mjs')]);
+  it('tells queued, parked, finished and running apart (one carrier only)', async () => {
+    const r = await run([fixture('states.mjs')]);
     expect(r.status).toBe(0);
     // The third has returned but its own loop still has a timer: finished, still holding its carrier.
     expect(json(r.lines[0])).toEqual({ first: { 1: 'parked', 2: 'queued' }, second: { 3: 'finished' }, third: { 4: 'running' } });
@@ -340,14 +350,14 @@ describe('diagnostics_channel and NODE_DEBUG', () => {
     { channel: 'end', id: 2, name: 'waiter', outcome: 'killed' },
   ];
 
-  it('publishes spawn, park, resume, end, kill and patch', () => {
-    const r = run([fixture('channels.mjs')]);
+  it('publishes spawn, park, resume, end, kill and patch', async () => {
+    const r = await run([fixture('channels.mjs')]);
     expect(r.stderr).toBe('');
     expect(json(r.lines[0])).toEqual(expected);
   });
 
-  it('NODE_DEBUG=greenthread logs the same events', () => {
-    const r = run([fixture('channels.mjs')], { NODE_DEBUG: 'greenthread' });
+  it('NODE_DEBUG=greenthread logs the same events', async () => {
+    const r = await run([fixture('channels.mjs')], { NODE_DEBUG: 'greenthread' });
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('GREENTHREAD ')).map((l) => l.replace(/^GREENTHREAD \d+: /, ''));
     expect(lines).toEqual([
       'patch {"childProcess":true} (version 1)',

@@ -8,7 +8,7 @@
 // arriving: a reply to a wait that already timed out must be dropped, and the
 // item go to a later get, never lost or taken twice.
 //
-// 200,000 round trips by default; GREENTHREAD_SOAK=1 makes it 1,000,000.
+// 100,000 round trips by default; GREENTHREAD_SOAK=1 makes it 1,000,000.
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import type * as GT from '../../dist/index.js';
@@ -19,7 +19,7 @@ const rt = load('../fixtures/reliability/round-trips.mjs');
 const { spawn, poolStats, configure, Queue } = gt;
 
 const SOAK = process.env.GREENTHREAD_SOAK === '1';
-const TOTAL = SOAK ? 1_000_000 : 200_000;
+const TOTAL = SOAK ? 1_000_000 : 100_000;
 const PAIRS = 6;
 const ECHOES = 4;
 // Three quarters of the round trips in ping-pong (4 per exchange), the rest in echoes.
