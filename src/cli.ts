@@ -147,7 +147,7 @@ interface RunOptions {
 
 function run(app: string, args: string[], { minCarriers, maxCarriers, patches, inspect }: RunOptions): void {
   const patching = Object.values(patches).some(Boolean);
-  runMain(app, args, (hub) => {
+  const hubLoaded = runMain(app, args, (hub) => {
     try {
       hub.configure({ minCarriers, maxCarriers });
     } catch (err) {
@@ -157,7 +157,7 @@ function run(app: string, args: string[], { minCarriers, maxCarriers, patches, i
     // Every carrier patches itself before the application loads.
     if (patching) hub.addPatches(patches);
   });
-  void import('./index.js').then(({ monkeyPatch, formatGreenThreads }) => {
+  void hubLoaded.then(() => import('./index.js')).then(({ monkeyPatch, formatGreenThreads }) => {
     // The hub thread too, for code that runs there (runInHub, hub-side callbacks).
     if (patching) monkeyPatch(patches);
     if (inspect) {

@@ -58,8 +58,13 @@ const CORES = os.availableParallelism();
 const START_CONCURRENCY = Math.max(2, CORES);
 /** Queued green threads get one more carrier once no green thread has ended for this long, then twice as long (see #starved). */
 const STARVED_MS = 250;
-/** A parked green thread holds its core for this long (see #computing). */
-const PARK_GRACE_MS = 10;
+/**
+ * A parked green thread holds its core, for the start of a new carrier, as
+ * long as a carrier takes to start (measured, see #parkGrace), within these
+ * bounds: a park that ends sooner would not have been helped by one.
+ */
+const PARK_GRACE_MIN_MS = 10;
+const PARK_GRACE_MAX_MS = 250;
 /** How long a count of computing carriers is trusted before it is taken again. */
 const COMPUTING_TTL_MS = 2;
 /** How often a queue with no carrier coming is looked at again. */
@@ -774,10 +779,11 @@ export class Hub {
 
   /**
    * Busy carriers whose green thread computes (is neither parked nor waiting
-   * in its own event loop). With `held`, a park younger than PARK_GRACE_MS
-   * counts too: most end within it (a short child, a DNS answer), and a new
-   * carrier for them would cost more than it saves; the queue's periodic
-   * look (#watchQueue) sees the long ones. An idle carrier, already paid
+   * in its own event loop). With `held`, a park younger than the time a
+   * carrier takes to start counts too (see #parkGrace): most end within it
+   * (a short child, a DNS answer), and a new carrier for them would cost
+   * more than it saves; the queue's periodic look (#watchQueue) sees the
+   * long ones. An idle carrier, already paid
    * for, goes by the count without them. Counted at most once per
    * COMPUTING_TTL_MS, and kept up to date in between as green threads
    * start, park, resume and end, so a burst of spawns does not walk the
@@ -792,7 +798,7 @@ export class Hub {
         if (!c || c.state !== 'busy') continue;
         const p = c.pending;
         if (p && !p.settled) {
-          if (now - p.at < PARK_GRACE_MS) young++;
+          if (now - p.at < this.#parkGrace) young++;
         } else if (c.computing()) n++;
       }
       this.#computingAt = now;
@@ -802,6 +808,15 @@ export class Hub {
     return held ? this.#computingCache + this.#youngParks : this.#computingCache;
   }
   #youngParks = 0;
+  /**
+   * How long a park holds its core: a moving average of carrier start times
+   * (new Worker to ready), within PARK_GRACE_MIN_MS..PARK_GRACE_MAX_MS. As
+   * when renting against buying, waiting that long for a park to end costs
+   * at most what starting a carrier would, and a machine where carriers
+   * start slowly (a slow core, a loaded one, big hooks) waits longer before
+   * starting one for green threads that are about to resume.
+   */
+  #parkGrace = PARK_GRACE_MIN_MS;
   #computingCache = -1;
   #computingAt = 0;
 
@@ -881,6 +896,7 @@ export class Hub {
           if (this.patches?.childProcess) prewarmSpawner();
         }
         c.ready = true;
+        this.#parkGrace = Math.min(PARK_GRACE_MAX_MS, Math.max(PARK_GRACE_MIN_MS, 0.7 * this.#parkGrace + 0.3 * (performance.now() - c.startedAt)));
         this.#starting--;
         this.#startFailures = 0;
         this.#becomeIdle(c);

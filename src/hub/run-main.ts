@@ -18,13 +18,19 @@ import { unpackOutcome } from '../channel/outcome.js';
 import type { Hub } from './hub.js';
 import { theHub } from './the-hub.js';
 
-/** Runs the application; `prepare` configures the hub before its first carrier starts. */
-export function runMain(appPath: string, args: string[], prepare?: (hub: Hub) => void): void {
+/**
+ * Runs the application; `prepare` configures the hub before its first
+ * carrier starts. Resolves when the rest of the hub has loaded: only then may
+ * the caller load modules that use the hub (hub-access.ts require()s them,
+ * and Node refuses a require() of a module that an import() is still
+ * loading).
+ */
+export function runMain(appPath: string, args: string[], prepare?: (hub: Hub) => void): Promise<void> {
   const resolved = path.resolve(appPath);
   if (!fs.existsSync(resolved)) {
     process.stderr.write(`greenthread: cannot find the application ${resolved}\n`);
     process.exitCode = 1;
-    return;
+    return Promise.resolve();
   }
   const hub = theHub();
   prepare?.(hub);
@@ -38,5 +44,7 @@ export function runMain(appPath: string, args: string[], prepare?: (hub: Hub) =>
   const t = hub.spawn({ kind: 'main', key: `main:${resolved}`, path: resolved }, serialize([]), { id: 0 });
   // Its failure is reported by onEnd above, not as an unobserved failure.
   t.observed = true;
-  void import('./instance.js').then((m) => m.getHub());
+  return import('./instance.js').then((m) => {
+    m.getHub();
+  });
 }

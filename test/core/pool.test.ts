@@ -41,7 +41,9 @@ describe('carrier pool', () => {
     configure({ minCarriers: 1, maxCarriers: 3 });
     const warn = sinon.spy(process, 'emitWarning');
     try {
-      const threads = Array.from({ length: 9 }, (_, i) => spawn(tasks.sleeper, 50, i));
+      // Sleeps longer than the time a park holds its core before a new
+      // carrier starts for the queue (at most 250 ms): the pool must grow to the cap.
+      const threads = Array.from({ length: 9 }, (_, i) => spawn(tasks.sleeper, 400, i));
       expect(poolStats().queued).toBeGreaterThan(0);
       expect(await Promise.all(threads.map((g) => g.result))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
       const capWarnings = warn.getCalls().filter((c) => (c.args[1] as { code?: string })?.code === 'ERR_GREEN_POOL_EXHAUSTED');
