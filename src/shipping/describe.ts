@@ -199,7 +199,7 @@ function build(fn: Function, callerFile: string | undefined, callLine: number | 
   let mod: ModuleInfo | undefined;
   let scope: Scope | undefined;
   let caller: ModuleInfo | undefined;
-  const site = locateFunction(fn);
+  const site = locateFunction(fn, callerFile);
   if (site && isRebuilt(site)) {
     // Rebuilt by materialize in this carrier: its real home is the module its sourceURL names.
     callerFile = site.url;

@@ -10,9 +10,20 @@
  * both. It costs a few milliseconds, once per distinct function: callers
  * cache the result.
  *
+ * The script's URL and source come from the debugger, whose first enabling
+ * costs tens of milliseconds (it replays every script parsed so far), and
+ * about ten each later time. When the caller names the file it expects (the
+ * spawn call site), and that file on disk holds the function's own text at
+ * the position V8 reports, the file is the script: no debugger is needed.
+ * A loader that rewrote the file, or a function from another module, fails
+ * that check and takes the debugger's way.
+ *
+
  * Runs on any thread (hub or carrier).
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 export interface FunctionSite {
   scriptId: string;
@@ -66,8 +77,37 @@ function post(s: InspectorSession, method: string, params: object = {}): any {
 
 const sources = new Map<string, { url: string; isModule: boolean; source: string }>();
 
-/** Where `fn` is defined, or undefined when V8 cannot say (no inspector, native code). */
-export function locateFunction(fn: Function): FunctionSite | undefined {
+/**
+ * The script at `file` (a script name as V8 gives it in stack frames: a
+ * file: URL for an ES module, a path for CommonJS), read from disk, when it
+ * holds `fn`'s source text around 0-based `line`:`column`.
+ */
+function scriptOnDisk(file: string, fn: Function, line: number, column: number): { url: string; isModule: boolean; source: string } | undefined {
+  const isModule = file.startsWith('file:');
+  if (!isModule && !file.startsWith('/')) return undefined;
+  let source: string;
+  try {
+    source = readFileSync(isModule ? fileURLToPath(file) : file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  let offset = 0;
+  for (let i = 0; i < line; i++) {
+    offset = source.indexOf('\n', offset) + 1;
+    if (offset === 0) return undefined;
+  }
+  offset += column;
+  const text = Function.prototype.toString.call(fn);
+  const start = source.lastIndexOf(text, offset);
+  return start >= 0 && start + text.length > offset ? { url: file, isModule, source } : undefined;
+}
+
+/**
+ * Where `fn` is defined, or undefined when V8 cannot say (no inspector, native code).
+ * @param expectedFile the script name (as in stack frames) of the module `fn` is
+ *   probably defined in: checked against the file on disk, it saves a debugger round.
+ */
+export function locateFunction(fn: Function, expectedFile?: string): FunctionSite | undefined {
   const s = getSession();
   if (!s) return undefined;
   const g = globalThis as Record<string, unknown>;
@@ -80,6 +120,10 @@ export function locateFunction(fn: Function): FunctionSite | undefined {
     )?.value?.value as { scriptId: string; lineNumber: number; columnNumber: number } | undefined;
     if (!loc) return undefined;
     let script = sources.get(loc.scriptId);
+    if (!script && expectedFile) {
+      script = scriptOnDisk(expectedFile, fn, loc.lineNumber, loc.columnNumber);
+      if (script) sources.set(loc.scriptId, script);
+    }
     if (!script) {
       // Enabling the debugger replays every script parsed so far, with its URL; it stays enabled only for this lookup.
       const parsed = new Map<string, { url: string; isModule: boolean }>();

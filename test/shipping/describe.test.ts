@@ -185,3 +185,53 @@ describe('callerLocation', () => {
     expect(where).toEqual({ file: fixtureUrl('where.mjs'), line: markerLine('where.mjs', '@where') });
   });
 });
+
+describe('finding the defining script', () => {
+  // Counts the debugger's enabling: the in-process inspector session is Node's one Session class.
+  async function debuggerEnables<T>(body: () => T | Promise<T>): Promise<{ value: T; enables: number }> {
+    const { Session } = await import('node:inspector');
+    const post = Session.prototype.post;
+    let enables = 0;
+    Session.prototype.post = function (this: unknown, method: string, ...rest: unknown[]) {
+      if (method === 'Debugger.enable') enables++;
+      return (post as (...a: unknown[]) => unknown).call(this, method, ...rest);
+    } as typeof post;
+    try {
+      return { value: await body(), enables };
+    } finally {
+      Session.prototype.post = post;
+    }
+  }
+
+  async function freshModule(source: string): Promise<{ url: string; mod: Record<string, Function> }> {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { pathToFileURL } = await import('node:url');
+    const path = join(mkdtempSync(join(tmpdir(), 'gt-locate-')), 'defs.mjs');
+    writeFileSync(path, source);
+    // Loaded by Node itself (vitest would transform an import()), as in production.
+    const { createRequire } = await import('node:module');
+    return { url: pathToFileURL(path).href, mod: createRequire(import.meta.url)(path) };
+  }
+
+  it('reads the spawning file from disk when it holds the function where V8 says, without the debugger', async () => {
+    const { url, mod } = await freshModule('const K = 5;\nexport function times(x) {\n  return x * K;\n}\n');
+    const { value: desc, enables } = await debuggerEnables(() => describeFunction(mod.times!, url, 2));
+    expect(enables).toBe(0);
+    expect(desc.constants).toEqual([{ name: 'K', value: 5 }]);
+    expect((await materialize(desc))(3)).toBe(15);
+  });
+
+  it('asks the debugger when the file on disk no longer matches what V8 compiled', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const { fileURLToPath } = await import('node:url');
+    const { url, mod } = await freshModule('const K = 7;\nexport function times(x) {\n  return x * K;\n}\n');
+    // The file changes after it loaded: its text no longer sits where V8 compiled the function.
+    writeFileSync(fileURLToPath(url), '// edited\n\nconst K = 9;\nexport function times(x) {\n  return x * K * 2;\n}\n');
+    const { value: desc, enables } = await debuggerEnables(() => describeFunction(mod.times!, url, 2));
+    expect(enables).toBe(1);
+    expect(desc.constants).toEqual([{ name: 'K', value: 7 }]);
+    expect((await materialize(desc))(3)).toBe(21);
+  });
+});
