@@ -15,6 +15,7 @@ import type { ThreadRecord } from './hub/types.js';
 import { createRequire } from 'node:module';
 import type * as Describe from './shipping/describe.js';
 import type { Shipped } from './shipping/types.js';
+import { ownPath } from './own-files.js';
 
 /** Options of {@link GreenThread.kill}. */
 export interface KillOptions {
@@ -166,7 +167,7 @@ export function spawn<A extends unknown[], R>(fn: ((...args: A) => R) | URL, ...
 // Describing a function needs parsers and module resolution; a carrier that never
 // spawns never loads them.
 let describe: typeof Describe | undefined;
-const describer = () => (describe ??= createRequire(import.meta.url)('./shipping/describe.js') as typeof Describe);
+const describer = () => (describe ??= createRequire(import.meta.url)(ownPath('shipping/describe.js')) as typeof Describe);
 
 /** @internal What spawn ships: the described function, once per function. */
 export function shipFunction(fn: Function | URL): Shipped {

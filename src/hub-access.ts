@@ -7,6 +7,7 @@
  * Runs on the hub only (the module itself loads anywhere and does nothing).
  */
 import { createRequire } from 'node:module';
+import { ownPath } from './own-files.js';
 import type * as Instance from './hub/instance.js';
 
 const requireHere = createRequire(import.meta.url);
@@ -14,7 +15,7 @@ let instance: typeof Instance | undefined;
 
 function load(): typeof Instance {
   // require() of an ES module without top-level await: synchronous (Node >= 20.19).
-  return (instance ??= requireHere('./hub/instance.js') as typeof Instance);
+  return (instance ??= requireHere(ownPath('hub/instance.js')) as typeof Instance);
 }
 
 export function getHub(): ReturnType<typeof Instance.getHub> {
@@ -28,16 +29,16 @@ export function getObjects(): ReturnType<typeof Instance.getObjects> {
 /** Sockets and servers open in the hub. */
 export function netCounts(): { sockets: number; servers: number } {
   getHub();
-  return (requireHere('./hub/net/ops-net.js') as typeof import('./hub/net/ops-net.js')).netCounts();
+  return (requireHere(ownPath('hub/net/ops-net.js')) as typeof import('./hub/net/ops-net.js')).netCounts();
 }
 
 /** The hub-thread fallback for patched blocking calls (deasync). */
 export function hubBlocking(): typeof import('./hub/block-on-hub.js') {
-  return requireHere('./hub/block-on-hub.js') as typeof import('./hub/block-on-hub.js');
+  return requireHere(ownPath('hub/block-on-hub.js')) as typeof import('./hub/block-on-hub.js');
 }
 
 /** The hub's diagnostics (the dump of green threads). */
 export function hubDiagnostics(): typeof import('./hub/diagnostics.js') {
   getHub();
-  return requireHere('./hub/diagnostics.js') as typeof import('./hub/diagnostics.js');
+  return requireHere(ownPath('hub/diagnostics.js')) as typeof import('./hub/diagnostics.js');
 }

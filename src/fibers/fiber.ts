@@ -42,6 +42,7 @@ import type { Shipped } from '../shipping/types.js';
 import { FiberError, fiberCodes, fibersError } from './errors.js';
 import { currentSelf, releaseRunner, yieldFrom } from './self.js';
 import { creditOutgoing, holdsHandles, refuseBetweenCarriers, reviveIncoming } from './handles.js';
+import { ownFile } from '../own-files.js';
 import {
   CMD_RESET,
   CMD_RUN,
@@ -66,7 +67,7 @@ import {
   type Mailbox,
 } from './wire.js';
 
-const ENTRY = new URL('./carrier/run-fiber.js', import.meta.url);
+const ENTRY = ownFile('fibers/carrier/run-fiber.js');
 /** How long run() waits for a started fiber's carrier to answer before giving up. */
 const START_TIMEOUT_MS = 60_000;
 /** After this long blocked in run(), one line on stderr says which fiber holds the thread. */

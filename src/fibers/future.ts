@@ -28,8 +28,16 @@ import { runInHub } from '../sync/run-in-hub.js';
 import { shipFunction } from '../green-thread.js';
 import { FiberError, fiberCodes, fibersError } from './errors.js';
 import { Fiber, fiberImpl, setFutureProtoProbe, taskFiber, type FiberImpl } from './fiber.js';
-import { callInHub, type CallResult, type CallTarget, type RemoteCall } from './hub-calls.js';
+import type { callInHub, CallResult, CallTarget, RemoteCall } from './hub-calls.js';
+import { ownFile } from '../own-files.js';
 import { currentSelf } from './self.js';
+
+/**
+ * The hub's half of the calls (./hub-calls.ts), shipped by its module's URL:
+ * the build keeps that module in a file of its own, so that the hub imports
+ * it as written.
+ */
+const HUB_CALLS = ownFile('fibers/hub-calls.js');
 
 type Callback<T> = (error: unknown, value?: T) => void;
 
@@ -324,7 +332,7 @@ function settleWith(f: Future, r: CallResult | { ok: true; value: unknown } | { 
 function settleInFiber(pending: Future[]): void {
   const remote = pending.filter((f) => Future._remote(f) && !f.isResolved());
   if (remote.length) {
-    const results = runInHub(callInHub, remote.map((f) => Future._remote(f)!));
+    const results = runInHub<[RemoteCall[]], Awaited<ReturnType<typeof callInHub>>>(HUB_CALLS, remote.map((f) => Future._remote(f)!));
     remote.forEach((f, i) => settleWith(f, results[i]!, true));
   }
   const tasks = pending.filter((f) => Future._task(f) && !f.isResolved());

@@ -1,8 +1,8 @@
 /**
  * The hub's half of a Future made inside a fiber: the wrapped call runs here,
  * on the hub's event loop, because the fiber's own loop does not turn while
- * the fiber waits. Shipped to the hub with runInHub (so it keeps to the
- * shipping rules: top-level, its imports only).
+ * the fiber waits. Shipped to the hub with runInHub by its module's URL (its
+ * default export).
  *
  * Runs on the hub (shipped there by ./future.ts).
  */
@@ -54,3 +54,5 @@ export async function callInHub(calls: RemoteCall[]): Promise<CallResult[]> {
     }),
   );
 }
+
+export default callInHub;

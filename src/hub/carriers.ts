@@ -4,7 +4,6 @@
  *
  * Runs on the hub only.
  */
-import { fileURLToPath } from 'node:url';
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import { MessageChannel, SHARE_ENV, Worker, type MessagePort } from 'node:worker_threads';
 import { ChannelView, serialize } from '../channel/channel.js';
@@ -13,8 +12,9 @@ import type { CarrierData, CarrierMessage, HubMessage, RunCommand } from '../cha
 import type { ResolvedOptions } from './config.js';
 import type { PatchOptions } from '../patches/monkey-patch.js';
 import type { HubRequest, ThreadRecord } from './types.js';
+import { ownPath } from '../own-files.js';
 
-const CARRIER_ENTRY = fileURLToPath(new URL('../carrier/entry.js', import.meta.url));
+const CARRIER_ENTRY = ownPath('carrier/entry.js');
 
 /** Flags about the main entry itself, which a worker started from a file refuses or must not get. */
 const ENTRY_FLAGS = new Set(['--input-type', '-e', '--eval', '-p', '--print', '-i', '--interactive', '-c', '--check', '--test', '--watch', '--watch-path']);

@@ -11,7 +11,6 @@
  * Runs on the hub only.
  */
 import diagnostics_channel from 'node:diagnostics_channel';
-import { fileURLToPath } from 'node:url';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { debuglog } from 'node:util';
 import { STATUS_ERROR, STATUS_KILLED, STATUS_OK, STATUS_TIMEOUT, RETURNED, TRACE } from '../channel/layout.js';
@@ -21,6 +20,7 @@ import type { CarrierRef } from './carriers.js';
 import type { Hub } from './hub.js';
 import type { HubObjects } from './objects/registry.js';
 import type { HubRequest, ThreadRecord } from './types.js';
+import { PACKAGE_DIR } from '../own-files.js';
 
 export const channels = {
   spawn: diagnostics_channel.channel('greenthread:spawn'),
@@ -67,7 +67,7 @@ export function setTracing(hub: Hub, on: boolean): void {
 }
 
 /** Frames of greenthread's own code (this package's dist/, or src/ when source maps apply) say nothing to its user. */
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = PACKAGE_DIR;
 const OWN_DIRS = [ROOT + 'dist/', ROOT + 'src/'];
 
 /** A stack without its first line and without greenthread's own frames. */

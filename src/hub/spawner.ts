@@ -16,13 +16,13 @@
  * Runs on the hub only.
  */
 import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { ChildReply, ChildRequest } from '../channel/child.js';
 import { errorFromWire, SpawnerDiedError } from '../errors.js';
 import type { FromSpawner, ToSpawner } from '../spawner/protocol.js';
 import { runChild } from '../spawner/run-child.js';
+import { ownPath } from '../own-files.js';
 
-const ENTRY = fileURLToPath(new URL('../spawner/main.js', import.meta.url));
+const ENTRY = ownPath('spawner/main.js');
 
 /** libuv's version as a number (1.52.1 -> 15201). */
 function uvVersion(): number {

@@ -10,12 +10,12 @@
  * Runs on the hub only.
  */
 import inspector from 'node:inspector';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { channels } from './diagnostics.js';
 import { BEAT, BEAT_TIME, STOP, WATCHDOG_BYTES, formatBlocked, type BlockedReport } from './watchdog-shared.js';
+import { ownPath } from '../own-files.js';
 
-const ENTRY = fileURLToPath(new URL('./watchdog-worker.js', import.meta.url));
+const ENTRY = ownPath('hub/watchdog-worker.js');
 
 interface Running {
   threshold: number;

@@ -12,10 +12,10 @@
  */
 import Module from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_DIR } from '../own-files.js';
 
 /** greenthread's own files: loading them first is the point. */
-const OWN_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const OWN_DIR = path.join(PACKAGE_DIR, 'dist');
 /** Loaders that run before any app code and never touch patched modules' functions. */
 const LOADERS = /[\\/]node_modules[\\/](?:tsx|esbuild|@esbuild|get-tsconfig|resolve-pkg-maps|source-map-support|ts-node|@swc)[\\/]/;
 const SHOWN = 8;

@@ -21,6 +21,7 @@ import { GreenClosureError, GreenShipError } from '../errors.js';
 import { locateFunction, type FunctionSite } from './locate.js';
 import { rebuiltDescriptor } from './materialize.js';
 import type { ShippedFunction, ShippedModule } from './types.js';
+import { PACKAGE_DIR } from '../own-files.js';
 
 // The subset of eslint-scope we use (the package ships no types).
 interface ScopeManager {
@@ -59,7 +60,7 @@ function lib(): NonNullable<typeof tools> {
   return (tools ??= { acorn: requireHere('acorn'), analyze: requireHere('eslint-scope').analyze });
 }
 
-const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const PACKAGE_ROOT = PACKAGE_DIR;
 const OWN_DIRS = [join(PACKAGE_ROOT, 'src') + sep, join(PACKAGE_ROOT, 'dist') + sep];
 
 function toPath(file: string): string | undefined {

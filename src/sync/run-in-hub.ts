@@ -8,9 +8,9 @@ import { HubBlockingError } from '../errors.js';
 import { packArgs, shipFunction } from '../green-thread.js';
 
 /**
- * Ships `fn` to the hub (the same rules as spawn), calls it there with
- * `args`, and parks the green thread until its promise settles: returns its
- * value or throws its error. One client object in the hub (a database pool,
+ * Ships `fn` to the hub (the same rules as spawn; a module URL stands for
+ * its default export), calls it there with `args`, and parks the green
+ * thread until its promise settles: returns its value or throws its error. One client object in the hub (a database pool,
  * an HTTP agent) then serves every green thread.
  *
  * @example
@@ -25,7 +25,7 @@ import { packArgs, shipFunction } from '../green-thread.js';
  * })
  * ```
  */
-export function runInHub<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, ...args: A): R {
+export function runInHub<A extends unknown[], R>(fn: ((...args: A) => R | Promise<R>) | URL, ...args: A): R {
   const b = carrierBackend();
   if (!b) throw new HubBlockingError('runInHub');
   const shipped = shipFunction(fn);
