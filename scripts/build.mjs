@@ -12,8 +12,15 @@
 // loaded lazily by path all keep working), but the code of the modules moves
 // into shared chunks, so each module exists once per thread whichever path
 // reached it:
-//   dist/chunks/runtime.js  everything that runs on the hub and in green threads
-//   dist/chunks/carrier.js  what runs in a carrier only (src/carrier/, fibers' carrier side)
+//   dist/chunks/runtime.js   the API and what runs both on the hub and in green threads
+//   dist/chunks/hub.js       the hub (src/hub/): loaded on the main thread only
+//   dist/chunks/carrier.js   a carrier's own code (src/carrier/, fibers' carrier side)
+//   describe                 what turns a function into something to ship: loaded on
+//                            the first spawn of a function (rollup names this chunk
+//                            after one of its entries, dist/shipping/locate.js)
+// A carrier loads its entry, its main loop, carrier.js and runtime.js; the
+// hub's code is reached from the API only through require()s of hub/ paths
+// (hub-access.ts), never by a static import, so carriers never load it.
 // Modules whose loading starts something (the CLI, the carrier's main loop,
 // register) keep their code in their own file. Three programs that run
 // outside the hub's module graph (the spawner process, the watchdog thread,
@@ -38,7 +45,7 @@ const STANDALONE = ['spawner/main', 'hub/watchdog-worker', 'hooks/skip-main'];
  * functions greenthread ships to another thread itself (shipping reads a
  * function's module; in a chunk, its imports would be the chunk's own bindings).
  */
-const OWN_FILE = new Set(['cli', 'register', 'carrier/entry', 'carrier/main', 'fibers/hub-calls']);
+const OWN_FILE = new Set(['cli', 'cli/top', 'register', 'carrier/entry', 'carrier/main', 'fibers/hub-calls']);
 
 function filesUnder(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -69,7 +76,10 @@ function chunkOf(id) {
   if (!id.startsWith(TSC_OUT)) return undefined;
   const name = moduleName(id);
   if (OWN_FILE.has(name)) return undefined;
-  return name.startsWith('carrier/') || name.startsWith('fibers/carrier/') ? 'carrier' : 'runtime';
+  if (name.startsWith('carrier/') || name.startsWith('fibers/carrier/')) return 'carrier';
+  if (name.startsWith('hub/')) return 'hub';
+  if (name.startsWith('shipping/describe') || name.startsWith('shipping/locate')) return 'describe';
+  return 'runtime';
 }
 
 rmSync(DIST, { recursive: true, force: true });
