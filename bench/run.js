@@ -17,6 +17,7 @@ import { cpuSnapshot, fmt, foreignCpu, machine, machineLine, printTable, progres
 const BENCHMARKS = {
   roundtrip: { file: 'core/roundtrip.js', timeoutMs: 240_000, about: 'park/unpark round trip through the hub vs Atomics ping-pong floors' },
   spawn: { file: 'core/spawn.js', timeoutMs: 240_000, about: 'spawn to first instruction, warm and cold, vs bare workers' },
+  'carrier-cost': { file: 'core/carrier-cost.js', timeoutMs: 240_000, about: 'CPU and wall time to start carriers, vs bare workers' },
   rss: { file: 'core/rss.js', timeoutMs: 600_000, about: 'RSS per parked green thread at 100 and 1,000, vs bare workers' },
   sleepers: { file: 'core/sleepers.js', timeoutMs: 600_000, about: '1,000 sleep(200) green threads, cold and pre-warmed, vs starting bare workers' },
   queue: { file: 'sync/queue.js', timeoutMs: 240_000, about: 'Queue put/get round trip between two green threads vs MessagePort ping-pong' },

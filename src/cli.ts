@@ -157,14 +157,15 @@ function run(app: string, args: string[], { minCarriers, maxCarriers, patches, i
     // Every carrier patches itself before the application loads.
     if (patching) hub.addPatches(patches);
   });
-  void hubLoaded.then(() => import('./index.js')).then(({ monkeyPatch, formatGreenThreads }) => {
+  const api = hubLoaded.then(() => import('./index.js'));
+  // SIGUSR2 prints every live green thread. Its handler is in place before the
+  // app runs: without one, the signal would end the process.
+  if (inspect) process.on('SIGUSR2', () => void api.then(({ formatGreenThreads }) => process.stderr.write(formatGreenThreads())));
+  void api.then(({ monkeyPatch }) => {
     // The hub thread too, for code that runs there (runInHub, hub-side callbacks).
     if (patching) monkeyPatch(patches);
-    if (inspect) {
-      // SIGUSR2 prints every live green thread; `greenthread top` can watch.
-      process.on('SIGUSR2', () => process.stderr.write(formatGreenThreads()));
-      void import('./hub/inspection-socket.js').then(({ serveInspection }) => serveInspection());
-    }
+    // `greenthread top` can watch.
+    if (inspect) void import('./hub/inspection-socket.js').then(({ serveInspection }) => serveInspection());
   });
 }
 

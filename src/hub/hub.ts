@@ -783,7 +783,10 @@ export class Hub {
    * carrier takes to start counts too (see #parkGrace): most end within it
    * (a short child, a DNS answer), and a new carrier for them would cost
    * more than it saves; the queue's periodic look (#watchQueue) sees the
-   * long ones. An idle carrier, already paid
+   * long ones. A young park whose op has an older park in flight does not
+   * count: calls of one kind at once (30 builds, 30 one-second children)
+   * tend to last alike, so once one of them has outlived the grace, the
+   * rest get carriers without each waiting it out. An idle carrier, already paid
    * for, goes by the count without them. Counted at most once per
    * COMPUTING_TTL_MS, and kept up to date in between as green threads
    * start, park, resume and end, so a burst of spawns does not walk the
@@ -793,14 +796,20 @@ export class Hub {
     const now = performance.now();
     if (this.#computingCache < 0 || now - this.#computingAt >= COMPUTING_TTL_MS) {
       let n = 0;
-      let young = 0;
+      const youngByOp = new Map<number, number>();
+      const oldOps = new Set<number>();
       for (const c of this.#carriers) {
         if (!c || c.state !== 'busy') continue;
         const p = c.pending;
         if (p && !p.settled) {
-          if (now - p.at < this.#parkGrace) young++;
+          if (now - p.at < this.#parkGrace) youngByOp.set(p.op, (youngByOp.get(p.op) ?? 0) + 1);
+          else oldOps.add(p.op);
         } else if (c.computing()) n++;
       }
+      // A young park of an op that has a park past the grace in flight (a
+      // batch of long children, of long sleeps) is likely long too: it frees its core at once.
+      let young = 0;
+      for (const [op, count] of youngByOp) if (!oldOps.has(op)) young += count;
       this.#computingAt = now;
       this.#computingCache = n;
       this.#youngParks = young;
