@@ -152,6 +152,16 @@ const shippedBefore = new WeakMap<Function, Shipped>();
  * ```
  */
 export function spawn<A extends unknown[], R>(fn: ((...args: A) => R) | URL, ...args: A): GreenThread<Awaited<R>> {
+  return spawnWith({}, fn, ...args);
+}
+
+/**
+ * @internal spawn, with `now`: the hub thread itself is about to wait for
+ * this green thread synchronously (Fiber.run on the hub), so an idle carrier
+ * runs it even while every core computes; queued, it could not start until
+ * the wait ended.
+ */
+export function spawnWith<A extends unknown[], R>({ now = false }: { now?: boolean }, fn: ((...args: A) => R) | URL, ...args: A): GreenThread<Awaited<R>> {
   const b = carrierBackend();
   // A carrier starts while the function is described (the first time, tens of ms).
   const hub = b ? undefined : getHub();
@@ -160,7 +170,7 @@ export function spawn<A extends unknown[], R>(fn: ((...args: A) => R) | URL, ...
   const { bytes, handles } = packArgs(args);
   if (!hub) return new GreenThread(b!.spawn(shipped, bytes, handles));
   hub.holds?.keepIds(handles);
-  const record = hub.spawn(shipped, bytes, { handles });
+  const record = hub.spawn(shipped, bytes, { handles, now });
   return new GreenThread(record.id, record);
 }
 

@@ -36,13 +36,14 @@
 import { randomUUID } from 'node:crypto';
 import { carrierBackend } from '../backend.js';
 import { CarrierDiedError, errorFromWire, errorToWire, GreenArgumentError, GreenClosureError, GreenShipError, type WireError } from '../errors.js';
-import { GreenThread, shipFunction, spawn } from '../green-thread.js';
+import { GreenThread, shipFunction, spawnWith } from '../green-thread.js';
 import { getHub } from '../hub-access.js';
 import type { Shipped } from '../shipping/types.js';
 import { FiberError, fiberCodes, fibersError } from './errors.js';
 import { currentSelf, releaseRunner, yieldFrom } from './self.js';
 import { creditOutgoing, holdsHandles, refuseBetweenCarriers, reviveIncoming } from './handles.js';
 import { ownFile } from '../own-files.js';
+import { waitingByDesign } from '../waits-by-design.js';
 import {
   CMD_RESET,
   CMD_RUN,
@@ -242,11 +243,14 @@ class FiberImpl {
       if (this.#selfEnded) return undefined;
       throw fibersError('This Fiber is already running', fiberCodes.running);
     }
-    const gen = this.#gen;
-    if (!gen || ended(gen)) return this.#start(args);
-    const link = this.#link(gen);
-    if (!link) throw fibersError('This Fiber is already running', fiberCodes.running);
-    return this.#command(gen, link, CMD_RUN, args[0]);
+    // On the hub, the wait for the fiber is by design: the watchdog leaves it alone.
+    return waitingByDesign(() => {
+      const gen = this.#gen;
+      if (!gen || ended(gen)) return this.#start(args);
+      const link = this.#link(gen);
+      if (!link) throw fibersError('This Fiber is already running', fiberCodes.running);
+      return this.#command(gen, link, CMD_RUN, args[0]);
+    });
   }
 
   /**
@@ -255,8 +259,7 @@ class FiberImpl {
    */
   throwInto(...args: unknown[]): unknown {
     if (args.length > 1) throw fibersError('throwInto() expects 1 or no arguments', fiberCodes.badArg, TypeError);
-    const link = this.#yieldingLink();
-    return this.#command(this.#gen!, link, CMD_THROW, errorToWire(args[0]));
+    return waitingByDesign(() => this.#command(this.#gen!, this.#yieldingLink(), CMD_THROW, errorToWire(args[0])));
   }
 
   /**
@@ -267,8 +270,7 @@ class FiberImpl {
   reset(...args: unknown[]): unknown {
     if (args.length) throw fibersError('reset() expects no arguments', fiberCodes.badArg, TypeError);
     if (!this.#self && (!this.#gen || ended(this.#gen))) return undefined;
-    const link = this.#yieldingLink();
-    return this.#command(this.#gen!, link, CMD_RESET, undefined);
+    return waitingByDesign(() => this.#command(this.#gen!, this.#yieldingLink(), CMD_RESET, undefined));
   }
 
   /** True from the first run() until the body returns or throws. */
@@ -357,7 +359,8 @@ class FiberImpl {
     let thread: GreenThread<unknown>;
     try {
       // Through spawn's arguments, hub objects in the first value are counted by spawn.
-      thread = spawn(ENTRY, { channel: name, job }) as GreenThread<unknown>;
+      // On the hub, run() waits for its host at once: an idle carrier takes it whatever the cores do.
+      thread = spawnWith({ now: !carrierBackend() }, ENTRY, { channel: name, job }) as GreenThread<unknown>;
     } catch (err) {
       channel.close();
       throw err;

@@ -415,7 +415,8 @@ export class Hub {
       cwd,
       loop,
       detached = false,
-    }: { parent?: number; id?: number; handles?: number[]; cwd?: string; loop?: 'http'; detached?: boolean } = {},
+      now = false,
+    }: { parent?: number; id?: number; handles?: number[]; cwd?: string; loop?: 'http'; detached?: boolean; now?: boolean } = {},
   ): ThreadRecord {
     this.#start();
     // A socket passed to a new green thread is handed over: it closes with the new thread, not the spawner.
@@ -448,8 +449,9 @@ export class Hub {
     if (++this.#live === 1) this.#keepAlive!.ref();
     // An idle carrier runs it at once while a core is free; with every core
     // computing, it queues (see #fill): more green threads computing at once
-    // than cores finish no sooner, and each costs memory.
-    const carrier = this.#idle.length > 0 && this.#computing() < CORES ? this.#idle.pop() : undefined;
+    // than cores finish no sooner, and each costs memory. `now`: the hub
+    // thread waits for it synchronously, so a free core is not the question.
+    const carrier = this.#idle.length > 0 && (now || this.#computing() < CORES) ? this.#idle.pop() : undefined;
     if (carrier) {
       this.#runOn(carrier, t);
       // The last idle carrier was taken: a spare starts ahead of the next spawn.

@@ -11,7 +11,9 @@ export const BEAT = 0;
 export const STOP = 1;
 /** Float64 slot (index in a Float64Array over the same buffer): Date.now() of the last beat. */
 export const BEAT_TIME = 1;
-export const WATCHDOG_BYTES = 16;
+/** Int32 slot (after the Float64 one): above 0 while the hub waits by design (see waits-by-design.ts). */
+export const BY_DESIGN = 4;
+export const WATCHDOG_BYTES = 24;
 
 /** Watchdog -> hub: the loop was held `ms` milliseconds, at `frames` (innermost first). */
 export interface BlockedReport {

@@ -12,8 +12,9 @@
 import inspector from 'node:inspector';
 import { Worker } from 'node:worker_threads';
 import { channels } from './diagnostics.js';
-import { BEAT, BEAT_TIME, STOP, WATCHDOG_BYTES, formatBlocked, type BlockedReport } from './watchdog-shared.js';
+import { BEAT, BEAT_TIME, BY_DESIGN, STOP, WATCHDOG_BYTES, formatBlocked, type BlockedReport } from './watchdog-shared.js';
 import { ownPath } from '../own-files.js';
+import { countWaitsByDesignIn } from '../waits-by-design.js';
 
 const ENTRY = ownPath('hub/watchdog-worker.js');
 
@@ -41,6 +42,7 @@ function stopWatching(): void {
   if (!running) return;
   Atomics.store(running.i32, STOP, 1);
   Atomics.notify(running.i32, STOP);
+  countWaitsByDesignIn(undefined, 0);
   clearInterval(running.timer);
   running = undefined;
 }
@@ -56,6 +58,7 @@ function start(threshold: number): Running {
     Atomics.add(i32, BEAT, 1);
   };
   beat();
+  countWaitsByDesignIn(i32, BY_DESIGN);
   const timer = setInterval(beat, every);
   timer.unref();
   const r: Running = { threshold, worker: undefined, timer, i32 };

@@ -35,8 +35,10 @@ describe('GreenPool', () => {
 
   it('imapUnordered yields as tasks finish', async () => {
     const pool = new GreenPool(4);
-    // Delays far apart compared with a carrier's start, which a cold pool may need for each task.
-    expect(await spawn(t.imapUnorderedCollect, pool, [600, 10, 300]).result).toEqual([10, 300, 600]);
+    // Delays far apart compared with what a cold pool may need before each
+    // task runs: a park's grace (up to 250 ms) and a carrier's start, both
+    // longer on a loaded machine.
+    expect(await spawn(t.imapUnorderedCollect, pool, [2000, 10, 800]).result).toEqual([10, 800, 2000]);
   });
 
   it('a member spawning into its own full pool runs the task inline instead of deadlocking', async () => {
