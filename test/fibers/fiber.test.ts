@@ -205,6 +205,16 @@ describe('Fiber: I/O and the hub', () => {
     expect(await ev.waitAsync(10_000)).toBe('from-child');
   });
 
+  it('on the hub, run() starts its fiber on an idle carrier even while every core computes', async () => {
+    // As many computing green threads as cores: a plain spawn would queue now.
+    const cores = (await import('node:os')).availableParallelism();
+    await warm(cores + 2);
+    const spinning = Array.from({ length: cores }, () => gt.spawn(bodies.spins, 1500));
+    await until(() => gt.poolStats().idle <= 2, 'the spinning green threads to take their carriers');
+    expect(Fiber(bodies.returns).run('x')).toEqual({ got: 'x', inFiber: true, started: true });
+    await Promise.all(spinning.map((g) => g.result));
+  });
+
   it('a cold pool: run() returns undefined and the fiber starts when its carrier is up', async () => {
     // Every warm carrier busy: the next fiber waits for a new one.
     const busy = Array.from({ length: 4 }, () => Fiber(bodies.suspended));
