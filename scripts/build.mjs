@@ -41,9 +41,11 @@ const DIST = path.join(ROOT, 'dist');
 const STANDALONE = ['spawner/main', 'hub/watchdog-worker', 'hooks/skip-main'];
 /**
  * Modules whose code stays in their own file: those that do something when
- * loaded (the CLI, register, a carrier's entry and main loop), and those whose
+ * loaded (the CLI, register, a carrier's entry and main loop); those whose
  * functions greenthread ships to another thread itself (shipping reads a
- * function's module; in a chunk, its imports would be the chunk's own bindings).
+ * function's module; in a chunk, its imports would be the chunk's own
+ * bindings); and `greenthread top`'s, which imports a hub/ module: in the
+ * runtime chunk it would make every thread load the hub's.
  */
 const OWN_FILE = new Set(['cli', 'cli/top', 'register', 'carrier/entry', 'carrier/main', 'fibers/hub-calls']);
 
