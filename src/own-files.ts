@@ -8,6 +8,7 @@
  *
  * Runs on any thread.
  */
+import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = import.meta.url;
@@ -27,3 +28,6 @@ export function ownPath(rel: string): string {
 
 /** The package's root directory (the one holding dist/ and package.json), with a trailing separator. */
 export const PACKAGE_DIR = fileURLToPath(new URL('../', DIST));
+
+/** greenthread's own source and build directories, with a trailing separator: stack frames in them are greenthread's, not the caller's. */
+export const OWN_DIRS = [join(PACKAGE_DIR, 'src') + sep, join(PACKAGE_DIR, 'dist') + sep];

@@ -20,7 +20,7 @@ import type { CarrierRef } from './carriers.js';
 import type { Hub } from './hub.js';
 import type { HubObjects } from './objects/registry.js';
 import type { HubRequest, ThreadRecord } from './types.js';
-import { PACKAGE_DIR } from '../own-files.js';
+import { OWN_DIRS } from '../own-files.js';
 
 export const channels = {
   spawn: diagnostics_channel.channel('greenthread:spawn'),
@@ -67,8 +67,6 @@ export function setTracing(hub: Hub, on: boolean): void {
 }
 
 /** Frames of greenthread's own code (this package's dist/, or src/ when source maps apply) say nothing to its user. */
-const ROOT = PACKAGE_DIR;
-const OWN_DIRS = [ROOT + 'dist/', ROOT + 'src/'];
 
 /** A stack without its first line and without greenthread's own frames. */
 export function userFrames(stack: string | undefined): string[] {

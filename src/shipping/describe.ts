@@ -18,10 +18,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as Acorn from 'acorn';
 import { resolve as resolveImport } from 'import-meta-resolve';
 import { GreenClosureError, GreenShipError } from '../errors.js';
-import { locateFunction, type FunctionSite } from './locate.js';
+import { locateFunction, offsetOf, type FunctionSite } from './locate.js';
 import { rebuiltDescriptor } from './materialize.js';
 import type { ShippedFunction, ShippedModule } from './types.js';
-import { PACKAGE_DIR } from '../own-files.js';
+import { OWN_DIRS } from '../own-files.js';
 
 // The subset of eslint-scope we use (the package ships no types).
 interface ScopeManager {
@@ -60,8 +60,6 @@ function lib(): NonNullable<typeof tools> {
   return (tools ??= { acorn: requireHere('acorn'), analyze: requireHere('eslint-scope').analyze });
 }
 
-const PACKAGE_ROOT = PACKAGE_DIR;
-const OWN_DIRS = [join(PACKAGE_ROOT, 'src') + sep, join(PACKAGE_ROOT, 'dist') + sep];
 
 function toPath(file: string): string | undefined {
   try {
@@ -389,13 +387,8 @@ function scriptModule(site: FunctionSite): ModuleInfo | undefined {
 
 /** The innermost function scope containing V8's position of the function. */
 function scopeAt(mod: ModuleInfo, line: number, column: number): Scope | undefined {
-  let offset = 0;
-  for (let l = 0; l < line; l++) {
-    const nl = mod.text.indexOf('\n', offset);
-    if (nl === -1) return undefined;
-    offset = nl + 1;
-  }
-  offset += column;
+  const offset = offsetOf(mod.text, line, column);
+  if (offset === undefined) return undefined;
   let best: Scope | undefined;
   for (const scope of mod.sm.scopes) {
     const b = scope.block;

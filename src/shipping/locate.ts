@@ -18,7 +18,6 @@
  * A loader that rewrote the file, or a function from another module, fails
  * that check and takes the debugger's way.
  *
-
  * Runs on any thread (hub or carrier).
  */
 import { readFileSync } from 'node:fs';
@@ -77,6 +76,17 @@ function post(s: InspectorSession, method: string, params: object = {}): any {
 
 const sources = new Map<string, { url: string; isModule: boolean; source: string }>();
 
+/** The index in `text` of 0-based `line`:`column` (V8's numbering), or undefined past its end. */
+export function offsetOf(text: string, line: number, column: number): number | undefined {
+  let offset = 0;
+  for (let l = 0; l < line; l++) {
+    const nl = text.indexOf('\n', offset);
+    if (nl === -1) return undefined;
+    offset = nl + 1;
+  }
+  return offset + column;
+}
+
 /**
  * The script at `file` (a script name as V8 gives it in stack frames: a
  * file: URL for an ES module, a path for CommonJS), read from disk, when it
@@ -91,12 +101,8 @@ function scriptOnDisk(file: string, fn: Function, line: number, column: number):
   } catch {
     return undefined;
   }
-  let offset = 0;
-  for (let i = 0; i < line; i++) {
-    offset = source.indexOf('\n', offset) + 1;
-    if (offset === 0) return undefined;
-  }
-  offset += column;
+  const offset = offsetOf(source, line, column);
+  if (offset === undefined) return undefined;
   const text = Function.prototype.toString.call(fn);
   const start = source.lastIndexOf(text, offset);
   return start >= 0 && start + text.length > offset ? { url: file, isModule, source } : undefined;
