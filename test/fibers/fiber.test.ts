@@ -207,10 +207,13 @@ describe('Fiber: I/O and the hub', () => {
 
   it('on the hub, run() starts its fiber on an idle carrier even while every core computes', async () => {
     // As many computing green threads as cores: a plain spawn would queue now.
+    // The spinners are watched until they run; then one carrier must be idle.
     const cores = (await import('node:os')).availableParallelism();
-    await warm(cores + 2);
-    const spinning = Array.from({ length: cores }, () => gt.spawn(bodies.spins, 1500));
-    await until(() => gt.poolStats().idle <= 2, 'the spinning green threads to take their carriers');
+    await warm(cores + 1);
+    const spinning = Array.from({ length: cores }, () => gt.spawn(bodies.spins, 2500));
+    const ids = new Set(spinning.map((g) => g.id));
+    await until(() => gt.dumpGreenThreads().filter((t) => ids.has(t.id) && t.state === 'running').length === cores, 'the spinning green threads to run');
+    await until(() => gt.poolStats().idle >= 1, 'an idle carrier beside the spinners');
     expect(Fiber(bodies.returns).run('x')).toEqual({ got: 'x', inFiber: true, started: true });
     await Promise.all(spinning.map((g) => g.result));
   });

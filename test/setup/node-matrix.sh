@@ -32,6 +32,7 @@ node_bin() {
 npm run build >/dev/null || { say "build failed"; exit 1; }
 
 summary=()
+failures=()
 failed=0
 for major in "${versions[@]}"; do
   log="$logs/node-$major.log"
@@ -51,9 +52,13 @@ for major in "${versions[@]}"; do
   [ -n "$line" ] || line="tests: no summary (vitest exited $rc)"
   if [ "$rc" = 0 ]; then verdict=ok; else verdict=FAILED; failed=1; fi
   summary+=("node $version: $line, $((SECONDS - start)) s: $verdict")
+  # The reporter's list of failed tests (test/summary-reporter.ts), repeated
+  # in the closing lines so a log's tail says which test failed.
+  failures+=("$(sed -n '/^failed:$/,/^tests: /p' "$log" | sed '$d')")
 done
 
 echo
 for s in "${summary[@]}"; do say "$s"; done
+for f in "${failures[@]}"; do [ -z "$f" ] || printf '%s\n' "$f"; done
 rm -rf "$logs"
 exit $failed
