@@ -33,7 +33,7 @@
  *
  * Runs on every thread.
  */
-import { randomUUID } from 'node:crypto';
+import { threadId } from 'node:worker_threads';
 import { carrierBackend } from '../backend.js';
 import { CarrierDiedError, errorFromWire, errorToWire, GreenArgumentError, GreenClosureError, GreenShipError, type WireError } from '../errors.js';
 import { GreenThread, shipFunction, spawnWith } from '../green-thread.js';
@@ -112,6 +112,9 @@ interface Generation {
 const hosts: Host[] = [];
 
 let created = 0;
+// Names of the fibers' BroadcastChannels: unique in the process by thread and
+// count (node:crypto's randomUUID would cost a carrier about 10 ms to load).
+let channelSeq = 0;
 const spin = new Int32Array(new SharedArrayBuffer(4));
 const NOT_SELF = Symbol('runner');
 let futureProto = () => false;
@@ -354,7 +357,7 @@ class FiberImpl {
       link.signal(TO_FIBER, CMD_START);
       return this.#await(gen, link);
     }
-    const name = `greenthread-fiber-${randomUUID()}`;
+    const name = `greenthread-fiber-${threadId}-${++channelSeq}`;
     const channel = openChannel(name);
     let thread: GreenThread<unknown>;
     try {

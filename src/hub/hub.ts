@@ -56,8 +56,18 @@ import { prewarmSpawner } from './spawner.js';
 const CORES = os.availableParallelism();
 /** Carriers starting at once, at most: a start is CPU work, so about one per core. */
 const START_CONCURRENCY = Math.max(2, CORES);
-/** Queued green threads get one more carrier once no green thread has ended for this long, then twice as long (see #starved). */
-const STARVED_MS = 250;
+/**
+ * Queued green threads get one more carrier once no green thread has ended
+ * for this long, then twice as long (see #starved). A new carrier costs its
+ * start and a load of every library its green threads import (typescript:
+ * half a second of a core), taken from the green threads already computing:
+ * with a shorter wait, a burst of CPU-bound jobs whose first runs load a big
+ * library (no job ends for most of a second) started carriers that loaded
+ * it again and finished later (BENCHMARKS.md, "legacy"). The cost: a queue
+ * behind green threads that compute for ever waits a second for its first
+ * carrier.
+ */
+const STARVED_MS = 1000;
 /**
  * A parked green thread holds its core, for the start of a new carrier, as
  * long as a carrier takes to start (measured, see #parkGrace), within these
@@ -65,6 +75,13 @@ const STARVED_MS = 250;
  */
 const PARK_GRACE_MIN_MS = 10;
 const PARK_GRACE_MAX_MS = 250;
+/**
+ * Parks that wait for other green threads (a join, an Event, a Queue, a
+ * Semaphore or Lock) free their core at once, with no grace: what they wait
+ * for may be a queued green thread that needs that core (the app that spawns
+ * twenty jobs and joins them), and no carrier start is saved by waiting.
+ */
+const WAITS_ON_GREEN_THREADS: ReadonlySet<number> = new Set([Op.WAIT, Op.OBJ_CALL]);
 /** How long a count of computing carriers is trusted before it is taken again. */
 const COMPUTING_TTL_MS = 2;
 /** How often a queue with no carrier coming is looked at again. */
@@ -788,8 +805,9 @@ export class Hub {
    * long ones. A young park whose op has an older park in flight does not
    * count: calls of one kind at once (30 builds, 30 one-second children)
    * tend to last alike, so once one of them has outlived the grace, the
-   * rest get carriers without each waiting it out. An idle carrier, already paid
-   * for, goes by the count without them. Counted at most once per
+   * rest get carriers without each waiting it out. A park that waits for
+   * other green threads never holds its core (WAITS_ON_GREEN_THREADS). An
+   * idle carrier, already paid for, goes by the count without them. Counted at most once per
    * COMPUTING_TTL_MS, and kept up to date in between as green threads
    * start, park, resume and end, so a burst of spawns does not walk the
    * pool once per spawn.
@@ -804,7 +822,7 @@ export class Hub {
         if (!c || c.state !== 'busy') continue;
         const p = c.pending;
         if (p && !p.settled) {
-          if (now - p.at < this.#parkGrace) youngByOp.set(p.op, (youngByOp.get(p.op) ?? 0) + 1);
+          if (now - p.at < this.#parkGrace && !WAITS_ON_GREEN_THREADS.has(p.op)) youngByOp.set(p.op, (youngByOp.get(p.op) ?? 0) + 1);
           else oldOps.add(p.op);
         } else if (c.computing()) n++;
       }
