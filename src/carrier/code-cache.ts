@@ -8,11 +8,11 @@
  *
  * Only files of at least MIN_BYTES take this path, and only when nothing
  * else needs Node's own compile step: not the main module, no policy, no
- * source maps, no --inspect-brk. A file V8 cannot compile as a script (ES
+ * source maps, no --inspect-brk, no dynamic `import()` in the file (see
+ * mayImportDynamically). A file V8 cannot compile as a script (ES
  * module syntax) goes to Node's own loader, which decides. What differs
  * from Node's own `_compile` otherwise: the module's `require` is built the
- * documented way (resolve, resolve.paths, main, extensions, cache), and
- * dynamic `import()` in it uses the main context's default loader.
+ * documented way (resolve, resolve.paths, main, extensions, cache).
  *
  * Runs on a carrier only.
  */
@@ -56,6 +56,26 @@ function needsNodeCompile(): boolean {
   );
 }
 
+/**
+ * Whether the file may call `import()`. Node 20's V8 loses a script's
+ * dynamic-import callback when the script is compiled from cached data in
+ * another isolate ("A dynamic import callback was not specified" at the
+ * first import()), so such files compile as Node does. The test is by text:
+ * an `import(` not preceded by a name, a dot or a quote, outside what looks
+ * like a string on its line (an odd count of one kind of quote before it:
+ * typescript.js names `import(` in its messages). A comment that mentions
+ * one only costs the cache for that file.
+ */
+export function mayImportDynamically(content: string): boolean {
+  const re = /(?:^|[^\w$.'"`])import\s*\(/gm;
+  for (let m = re.exec(content); m !== null; m = re.exec(content)) {
+    const before = content.slice(content.lastIndexOf('\n', m.index) + 1, m.index + 1);
+    const inString = ["'", '"', '`'].some((q) => (before.split(q).length - before.split(`\\${q}`).length) % 2 === 1);
+    if (!inString) return true;
+  }
+  return false;
+}
+
 function makeRequire(mod: CjsModule): NodeJS.Require {
   const require = function require(id: string) {
     return mod.require(id);
@@ -83,7 +103,7 @@ export function installCodeCache(): void {
   }
   const original = M.prototype._compile;
   M.prototype._compile = function compile(this: CjsModule, content: string, filename: string, format?: string): unknown {
-    if (content.length < MIN_BYTES || (format !== undefined && format !== 'commonjs') || process.mainModule === this) {
+    if (content.length < MIN_BYTES || (format !== undefined && format !== 'commonjs') || process.mainModule === this || mayImportDynamically(content)) {
       return original.call(this, content, filename, format);
     }
     crypto ??= requireHere('node:crypto') as typeof import('node:crypto');
@@ -98,11 +118,7 @@ export function installCodeCache(): void {
     }
     let script: import('node:vm').Script;
     try {
-      script = new vm.Script(M.wrap(content), {
-        filename,
-        cachedData,
-        importModuleDynamically: (vm.constants as unknown as { USE_MAIN_CONTEXT_DEFAULT_LOADER: symbol }).USE_MAIN_CONTEXT_DEFAULT_LOADER as never,
-      });
+      script = new vm.Script(M.wrap(content), { filename, cachedData });
     } catch {
       // ES module syntax in a .js file, or a real syntax error: Node's loader decides and reports.
       return original.call(this, content, filename, format);

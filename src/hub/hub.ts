@@ -775,13 +775,14 @@ export class Hub {
     } else if (live >= cap) {
       // Nothing to start.
     } else if (this.#queue.length === 0) {
-      // The warm minimum: the first carrier alone (the process is starting
-      // too), then a few at a time. A spare while green threads run and none
-      // is idle, when nothing else starts.
-      const batch = this.#anyReady ? START_CONCURRENCY : 1;
-      if (live < this.options.minCarriers) start = Math.min(this.options.minCarriers - live, batch - this.#starting);
-      else if (this.#starting === 0 && this.#idle.length === 0 && this.#live > 0 && this.#computing(true) < CORES) start = 1;
+      // A spare while green threads run and none is idle, when nothing else
+      // starts (the warm minimum is below).
+      if (live >= this.options.minCarriers && this.#starting === 0 && this.#idle.length === 0 && this.#live > 0 && this.#computing(true) < CORES) start = 1;
     }
+    // The warm minimum starts beside the carriers the queue needs, within
+    // what may start at once: the app's first spawn finds a carrier up (it
+    // took one carrier's start after the app's before).
+    if (live + start < this.options.minCarriers) start = Math.max(start, Math.min(this.options.minCarriers - live, START_CONCURRENCY - this.#starting));
     start = Math.min(start, cap - live);
     for (let i = 0; i < start; i++) this.#startCarrier();
     if (this.#queue.length > this.#starting && (this.#carrierCount < cap || this.#idle.length > 0)) this.#watchQueue();
