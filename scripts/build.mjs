@@ -12,13 +12,15 @@
 // loaded lazily by path all keep working), but the code of the modules moves
 // into shared chunks, so each module exists once per thread whichever path
 // reached it:
+//   dist/chunks/boot.js      what starts a carrier, and the errors: `greenthread run`
+//                            starts the application's carrier before loading the rest
 //   dist/chunks/runtime.js   the API and what runs both on the hub and in green threads
 //   dist/chunks/hub.js       the hub (src/hub/): loaded on the main thread only
 //   dist/chunks/carrier.js   a carrier's own code (src/carrier/, fibers' carrier side)
 //   describe                 what turns a function into something to ship: loaded on
 //                            the first spawn of a function (rollup names this chunk
 //                            after one of its entries, dist/shipping/locate.js)
-// A carrier loads its entry, its main loop, carrier.js and runtime.js; the
+// A carrier loads its entry, its main loop, carrier.js, runtime.js and boot.js; the
 // hub's code is reached from the API only through require()s of hub/ paths
 // (hub-access.ts), never by a static import, so carriers never load it.
 // Modules whose loading starts something (the CLI, the carrier's main loop,
@@ -74,10 +76,18 @@ const onwarn = (warning, warn) => {
 
 const external = (id) => id.startsWith('node:') || !(id.startsWith('.') || path.isAbsolute(id));
 
+/**
+ * What `greenthread run` needs to start the application's carrier, before
+ * it loads the rest (hub/early-carrier.ts): a chunk of its own, which the
+ * others import.
+ */
+const BOOT = new Set(['own-files', 'errors', 'channel/layout', 'patches/options', 'compile-cache', 'hub/config', 'hub/carrier-worker', 'hub/early-carrier']);
+
 function chunkOf(id) {
   if (!id.startsWith(TSC_OUT)) return undefined;
   const name = moduleName(id);
   if (OWN_FILE.has(name)) return undefined;
+  if (BOOT.has(name)) return 'boot';
   if (name.startsWith('carrier/') || name.startsWith('fibers/carrier/')) return 'carrier';
   if (name.startsWith('hub/')) return 'hub';
   if (name.startsWith('shipping/describe') || name.startsWith('shipping/locate')) return 'describe';

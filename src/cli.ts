@@ -12,14 +12,16 @@
  *
  * Runs on the hub (main thread).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { patchesWithout, type PatchOptions } from './patches/options.js';
-import { runMain } from './hub/run-main.js';
 import { enableCompileCache } from './compile-cache.js';
+import { startEarlyCarrier } from './hub/early-carrier.js';
 
-// Only what starts the application's carrier is imported up front; the rest
-// of greenthread loads while that carrier starts (see hub/run-main.ts).
+// Only what starts the application's carrier is imported up front (the
+// build keeps these modules in a small chunk of their own); the rest of
+// greenthread loads while that carrier starts (hub/early-carrier.ts).
 
 const USAGE = `Usage: greenthread run [options] <app.js> [args...]
        greenthread top <pid> [--interval <ms>] [--once]
@@ -147,7 +149,11 @@ interface RunOptions {
 
 function run(app: string, args: string[], { minCarriers, maxCarriers, patches, inspect }: RunOptions): void {
   const patching = Object.values(patches).some(Boolean);
-  const hubLoaded = runMain(app, args, (hub) => {
+  const resolved = path.resolve(app);
+  // The hub gives its carriers the union of the patches added: the flags that are on.
+  const union = patching ? (Object.fromEntries(Object.entries(patches).filter(([, on]) => on)) as PatchOptions) : undefined;
+  const early = existsSync(resolved) ? startEarlyCarrier([process.execPath, resolved, ...args], union, maxCarriers) : undefined;
+  const hubLoaded = import('./hub/run-main.js').then(({ runMain }) => runMain(app, args, (hub) => {
     try {
       hub.configure({ minCarriers, maxCarriers });
     } catch (err) {
@@ -156,7 +162,7 @@ function run(app: string, args: string[], { minCarriers, maxCarriers, patches, i
     if (inspect) hub.configure({ traceSpawns: true });
     // Every carrier patches itself before the application loads.
     if (patching) hub.addPatches(patches);
-  });
+  }, early));
   const api = hubLoaded.then(() => import('./index.js'));
   // SIGUSR2 prints every live green thread. Its handler is in place before the
   // app runs: without one, the signal would end the process.

@@ -5,57 +5,24 @@
  * Runs on the hub only.
  */
 import type { EventLoopUtilization } from 'node:perf_hooks';
-import { MessageChannel, SHARE_ENV, Worker, type MessagePort } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import { ChannelView, serialize } from '../channel/channel.js';
-import { CHANNEL_BYTES, CMD_LEN, CMD_SEQ, WAITING } from '../channel/layout.js';
-import type { CarrierData, CarrierMessage, HubMessage, RunCommand } from '../channel/messages.js';
+import { CMD_LEN, CMD_SEQ, WAITING } from '../channel/layout.js';
+import type { CarrierMessage, HubMessage, RunCommand } from '../channel/messages.js';
 import type { ResolvedOptions } from './config.js';
 import type { PatchOptions } from '../patches/monkey-patch.js';
 import type { HubRequest, ThreadRecord } from './types.js';
-import { ownPath } from '../own-files.js';
-
-const CARRIER_ENTRY = ownPath('carrier/entry.js');
-
-/** Flags about the main entry itself, which a worker started from a file refuses or must not get. */
-const ENTRY_FLAGS = new Set(['--input-type', '-e', '--eval', '-p', '--print', '-i', '--interactive', '-c', '--check', '--test', '--watch', '--watch-path']);
-const WITH_VALUE = new Set(['-e', '--eval', '-p', '--print', '--input-type', '--watch-path']);
-
-/** The process's Node flags (loaders such as --import tsx included) minus those about the main entry. */
-export function carrierExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < execArgv.length; i++) {
-    const arg = execArgv[i]!;
-    const name = arg.split('=')[0]!;
-    if (!ENTRY_FLAGS.has(name) && !name.startsWith('--test-')) out.push(arg);
-    else if (!arg.includes('=') && WITH_VALUE.has(name)) i++; // its value too
-  }
-  return out;
-}
-/**
- * What carriers get as execArgv: undefined (inherit, as Node does by default)
- * unless some flag had to go. Passing a list makes Node validate it, and it
- * refuses V8 and per-process flags (--expose-gc) that inheriting keeps: those
- * are dropped from the list, as Node's own error names them.
- */
-let execArgvForCarriers: string[] | undefined = (() => {
-  const filtered = carrierExecArgv();
-  return filtered.length === process.execArgv.length ? undefined : filtered;
-})();
-
-function newWorker(options: ConstructorParameters<typeof Worker>[1]): Worker {
-  try {
-    return new Worker(CARRIER_ENTRY, { ...options, execArgv: execArgvForCarriers });
-  } catch (err) {
-    const m = /invalid execArgv flags: (.*)$/.exec((err as Error).message);
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV' || !m || !execArgvForCarriers) throw err;
-    const refused = new Set(m[1]!.split(/,\s*/));
-    execArgvForCarriers = execArgvForCarriers.filter((a) => !refused.has(a.split('=')[0]!) && !refused.has(a));
-    return new Worker(CARRIER_ENTRY, { ...options, execArgv: execArgvForCarriers });
-  }
-}
+import { startCarrierWorker, type CarrierWorker } from './carrier-worker.js';
 
 /** The shortest interval over which a carrier's event-loop use is judged. */
 const MIN_ELU_SAMPLE_MS = 5;
+
+/** A carrier's worker started before the hub loaded (hub/early-carrier.ts), with what it said meanwhile. */
+export interface EarlyStart {
+  worker: CarrierWorker;
+  /** Stops keeping its events and gives those kept, in order. */
+  handOver(): Array<[event: 'message' | 'error' | 'exit', value: unknown]>;
+}
 
 export type CarrierState = 'starting' | 'idle' | 'busy' | 'dead';
 
@@ -74,7 +41,7 @@ export class CarrierRef {
   unrungSeq: number | undefined;
   /** Shipped code keys this carrier has already materialized. */
   readonly known = new Set<string>();
-  readonly view = new ChannelView(new SharedArrayBuffer(CHANNEL_BYTES));
+  readonly view: ChannelView;
   readonly port: MessagePort;
   readonly worker: Worker;
   idleTimer: NodeJS.Timeout | undefined;
@@ -90,7 +57,7 @@ export class CarrierRef {
   readonly held = new Map<number, number>();
   /** Why it died, when it did. */
   error: unknown;
-  readonly startedAt = performance.now();
+  readonly startedAt: number;
 
   constructor(
     readonly index: number,
@@ -100,28 +67,13 @@ export class CarrierRef {
     patches: PatchOptions | undefined,
     onMessage: (c: CarrierRef, m: CarrierMessage) => void,
     onExit: (c: CarrierRef) => void,
+    early?: EarlyStart,
   ) {
-    const { port1, port2 } = new MessageChannel();
-    this.port = port1;
-    // Only read synchronously (receiveMessageOnPort); it must not hold the loop open.
-    port1.unref();
-    const data: CarrierData = {
-      index,
-      channel: this.view.sab,
-      doorbell,
-      port: port2,
-      argv,
-      exitForwarding: opts.exitForwarding,
-      patches,
-    };
-    this.worker = newWorker({
-      workerData: data,
-      transferList: [port2],
-      // Green threads are one process: they share one environment, as threads do.
-      env: SHARE_ENV,
-      resourceLimits: opts.resourceLimits,
-      name: `greenthread-carrier-${index}`,
-    });
+    const started = early?.worker ?? startCarrierWorker(index, doorbell, { argv, exitForwarding: opts.exitForwarding, patches, resourceLimits: opts.resourceLimits });
+    this.view = new ChannelView(started.channel);
+    this.port = started.port;
+    this.worker = started.worker;
+    this.startedAt = started.startedAt;
     this.worker.on('message', (m: CarrierMessage) => onMessage(this, m));
     this.worker.on('error', (err) => {
       this.error ??= err;
@@ -134,6 +86,13 @@ export class CarrierRef {
     // ref'd handle while any green thread lives. (After the listeners:
     // adding a 'message' listener refs the worker again.)
     this.worker.unref();
+    if (early) {
+      // What it said before the hub was here: after the caller has registered it, before anything newer.
+      const backlog = early.handOver();
+      queueMicrotask(() => {
+        for (const [event, value] of backlog) this.worker.emit(event, value);
+      });
+    }
   }
 
   #elu: EventLoopUtilization | undefined;

@@ -44,6 +44,7 @@ import {
 import type { Shipped } from '../shipping/types.js';
 import { CarrierRef } from './carriers.js';
 import { defaultOptions, resolveOptions, type GreenOptions, type ResolvedOptions } from './config.js';
+import type { EarlyCarrier } from './early-carrier.js';
 import type { HubRequest, OpHandler, ThreadRecord } from './types.js';
 import { unpackOutcome as unpack, type Unpacked } from '../channel/outcome.js';
 import { revive } from '../sync/handles.js';
@@ -218,11 +219,40 @@ export class Hub {
     };
   }
 
+  /**
+   * @internal `greenthread run`'s carrier for the application, started
+   * before the hub loaded (early-carrier.ts): it becomes the first carrier
+   * if it got what the hub would give one (doorbell size, argv, patches);
+   * otherwise it is ended and a carrier is started as usual.
+   */
+  adoptEarlyCarrier(early: EarlyCarrier): void {
+    this.#early = early;
+  }
+  #early: EarlyCarrier | undefined;
+
+  /** The early carrier, if it can serve as carrier `index` of this hub; ends it otherwise. */
+  #takeEarly(index: number): EarlyCarrier | undefined {
+    const early = this.#early;
+    this.#early = undefined;
+    if (!early) return undefined;
+    const fits =
+      index === 0 &&
+      early.doorbell === this.#doorbell &&
+      JSON.stringify(early.argv) === JSON.stringify(this.argv) &&
+      JSON.stringify(early.patches ?? {}) === JSON.stringify(this.patches ?? {});
+    if (fits) return early;
+    early.handOver();
+    void early.worker.worker.terminate();
+    return undefined;
+  }
+
   #start(): void {
     if (this.#started) return;
     this.#started = true;
-    // One pending bit per carrier up to the cap, rounded up to whole words.
-    this.#doorbell = new SharedArrayBuffer(doorbellBytes(Math.max(32, this.options.maxCarriers)));
+    // One pending bit per carrier up to the cap, rounded up to whole words
+    // (the early carrier's, when it was sized for this cap).
+    const bytes = doorbellBytes(Math.max(32, this.options.maxCarriers));
+    this.#doorbell = this.#early?.doorbell.byteLength === bytes ? this.#early.doorbell : new SharedArrayBuffer(bytes);
     this.#bell = new Int32Array(this.#doorbell);
     this.#keepAlive = setInterval(() => {}, 2 ** 31 - 1);
     this.#keepAlive.unref();
@@ -893,7 +923,7 @@ export class Hub {
     const index = this.#freeIndexes.pop() ?? this.#carriers.length;
     let c: CarrierRef;
     try {
-      c = new CarrierRef(index, this.#doorbell, this.options, this.argv, this.patches, this.#onMessage, this.#onExit);
+      c = new CarrierRef(index, this.#doorbell, this.options, this.argv, this.patches, this.#onMessage, this.#onExit, this.#takeEarly(index));
       c.patchVersion = this.patchVersion;
     } catch (err) {
       // new Worker() itself refused (bad execArgv or resourceLimits): nothing will ever start.

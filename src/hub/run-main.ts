@@ -15,17 +15,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { serialize } from '../channel/channel.js';
 import { unpackOutcome } from '../channel/outcome.js';
+import type { EarlyCarrier } from './early-carrier.js';
 import type { Hub } from './hub.js';
 import { theHub } from './the-hub.js';
 
 /**
  * Runs the application; `prepare` configures the hub before its first
- * carrier starts. Resolves when the rest of the hub has loaded: only then may
+ * carrier starts; `early` is the application's carrier if the caller
+ * started it already (hub/early-carrier.ts). Resolves when the rest of the hub has loaded: only then may
  * the caller load modules that use the hub (hub-access.ts require()s them,
  * and Node refuses a require() of a module that an import() is still
  * loading).
  */
-export function runMain(appPath: string, args: string[], prepare?: (hub: Hub) => void): Promise<void> {
+export function runMain(appPath: string, args: string[], prepare?: (hub: Hub) => void, early?: EarlyCarrier): Promise<void> {
   const resolved = path.resolve(appPath);
   if (!fs.existsSync(resolved)) {
     process.stderr.write(`greenthread: cannot find the application ${resolved}\n`);
@@ -35,6 +37,7 @@ export function runMain(appPath: string, args: string[], prepare?: (hub: Hub) =>
   const hub = theHub();
   prepare?.(hub);
   hub.argv = [process.execPath, resolved, ...args];
+  if (early) hub.adoptEarlyCarrier(early);
   hub.onEnd = (t, outcome) => {
     if (t.id !== 0 || outcome.ok || outcome.killed) return;
     const { error } = unpackOutcome(outcome);
