@@ -5,7 +5,8 @@
  * on another green thread), the same requests have stood for the threshold,
  * and the process holds nothing else that could release them (no socket,
  * child, timer or other active handle besides the hub's own), print one
- * report naming who waits on what, instead of hanging silently.
+ * report naming who waits on what, and end the process with status 2,
+ * instead of hanging silently.
  *
  * Conservative by design: a green thread that runs, sleeps, waits with a
  * timeout, has a Timeout armed or waits on anything else (I/O, runInHub)
@@ -35,6 +36,13 @@ interface Wait {
   req: HubRequest;
   info: ParkedOn;
 }
+
+/**
+ * A reported deadlock ends the process with this status, as Go's runtime ends
+ * a program whose goroutines are all asleep: nothing is left that could
+ * release the green threads, and a process that hangs for ever helps no one.
+ */
+export const DEADLOCK_EXIT_CODE = 2;
 
 let timer: NodeJS.Timeout | undefined;
 let threshold = 0;
@@ -132,7 +140,14 @@ function report(hub: Hub, waits: Wait[], ms: number): void {
         `Raise maxCarriers with configure(), or bound how many wait at once with a GreenPool.`,
     );
   }
+  lines.push(`  Nothing can release them: ending the process with status ${DEADLOCK_EXIT_CODE} (deadlockThreshold: 0 turns the report and this off).`);
   process.stderr.write(lines.join('\n') + '\n');
+  // After the subscribers below, and only if none of them released anyone.
+  const reqs = waits.map((w) => w.req);
+  setImmediate(() => {
+    const still = allWaiting(hub);
+    if (still && still.length === reqs.length && still.every((w, i) => w.req === reqs[i]) && otherResources().length === 0) process.exit(DEADLOCK_EXIT_CODE);
+  });
   if (channels.deadlock.hasSubscribers) {
     channels.deadlock.publish({
       ms,

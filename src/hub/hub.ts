@@ -242,6 +242,8 @@ export class Hub {
       JSON.stringify(early.patches ?? {}) === JSON.stringify(this.patches ?? {});
     if (fits) return early;
     early.handOver();
+    // Ended unused: whatever it still reports must not reach the process as an unhandled 'error'.
+    early.worker.worker.on('error', () => {});
     void early.worker.worker.terminate();
     return undefined;
   }
@@ -630,9 +632,16 @@ export class Hub {
     if (this.ended.has(id)) this.#observedIds.add(id);
   }
 
+  /**
+   * Prints the failure nobody observed, and makes the process's exit status
+   * 1, as an unhandled rejection does in Node: the process goes on (one green
+   * thread's failure never takes down the others), but a script whose work
+   * failed does not end in success.
+   */
   #reportFailure(t: { id: number; name: string }, error: unknown): void {
     const stack = (error as Error)?.stack ?? String(error);
     process.stderr.write(`greenthread: green thread ${t.id} (${t.name}) failed:\n${stack}\n`);
+    if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = 1;
   }
 
   /** Reference accounting of hub objects; set by the object registry. */

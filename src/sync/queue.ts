@@ -22,7 +22,9 @@ import { facadeOf, HubHandle, registerKind, track } from './handles.js';
  */
 export class Queue<T = unknown> extends HubHandle {
   constructor(maxsize = Infinity) {
-    if (typeof maxsize !== 'number' || !(maxsize >= 0)) throw new GreenArgumentError(`Queue(maxsize): maxsize must be a number >= 0 or Infinity, got ${String(maxsize)}`);
+    if (typeof maxsize !== 'number' || !(maxsize === Infinity || (Number.isInteger(maxsize) && maxsize >= 0))) {
+      throw new GreenArgumentError(`Queue(maxsize): maxsize must be an integer >= 0, or Infinity, got ${String(maxsize)}`);
+    }
     super({ k: 'queue', id: createObject('queue', { maxsize }) });
     track(this);
   }

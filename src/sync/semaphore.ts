@@ -28,8 +28,8 @@ function count(n: unknown, what: string): number {
  */
 export class Semaphore extends HubHandle {
   /** @param n units available at first. */
-  constructor(n = 1, /** @internal */ kind: 'semaphore' | 'bounded-semaphore' = 'semaphore') {
-    super({ k: kind, id: createObject(kind, { n: count(n, kind === 'semaphore' ? 'Semaphore' : 'BoundedSemaphore') }) });
+  constructor(n = 1, /** @internal */ kind: 'semaphore' | 'bounded-semaphore' | 'lock' = 'semaphore') {
+    super({ k: kind, id: createObject(kind, { n: count(n, kind === 'semaphore' ? 'Semaphore' : kind === 'lock' ? 'Lock' : 'BoundedSemaphore') }) });
     track(this);
   }
 
@@ -79,7 +79,9 @@ export class BoundedSemaphore extends Semaphore {
 }
 
 /**
- * A mutual-exclusion lock: a semaphore of one.
+ * A mutual-exclusion lock: a semaphore of one. `release()` of a lock that is
+ * not held throws (ERR_GREEN_INVALID_ARG), as a BoundedSemaphore's extra
+ * release does: it would let two green threads hold the lock at once.
  *
  * @example
  * ```ts
@@ -89,9 +91,10 @@ export class BoundedSemaphore extends Semaphore {
  */
 export class Lock extends Semaphore {
   constructor() {
-    super(1);
+    super(1, 'lock');
   }
 }
 
 registerKind('semaphore', (ref) => facadeOf(Semaphore, ref));
 registerKind('bounded-semaphore', (ref) => facadeOf(BoundedSemaphore, ref));
+registerKind('lock', (ref) => facadeOf(Lock, ref));

@@ -22,6 +22,29 @@ describe('greenthread run', () => {
     expect(r.status).toBe(5);
   });
 
+  it("starts the app's carrier before the hub loads; the hub adopts it only if it got the hub's arguments", () => {
+    // The app's carrier is the process's first worker (thread 1) when adopted.
+    const same = run([fixture('early-start.mjs'), 'same']);
+    expect(same.lines).toEqual(['app on thread 1 with given-arg']);
+    expect(same.stderr).toBe('');
+    expect(same.status).toBe(0);
+    // Started with other arguments: ended, and the app runs on a carrier of the hub's own, with the hub's.
+    const other = run([fixture('early-start.mjs'), 'other']);
+    expect(other.lines).toHaveLength(1);
+    expect(other.lines[0]).toMatch(/^app on thread (?!1 )\d+ with given-arg$/);
+    expect(other.stderr).toBe('');
+    expect(other.status).toBe(0);
+    // And the command itself runs the app on the early carrier.
+    expect(run([cli, 'run', fixture('early-app.mjs'), 'x']).lines).toEqual(['app on thread 1 with x']);
+  });
+
+  it('a green thread that fails unobserved is printed, the app goes on, and the exit status is 1', () => {
+    const r = run([cli, 'run', fixture('app-unobserved.mjs')]);
+    expect(r.lines).toEqual(['the app went on']);
+    expect(r.stderr).toMatch(/green thread \d+ \(spawned by green thread 0\) failed:\nError: failed on purpose, unobserved\n\s+at fails /);
+    expect(r.status).toBe(1);
+  });
+
   it('gives a CommonJS app require.main, as node does', () => {
     const r = run([cli, 'run', fixture('app-cjs.cjs')]);
     expect(json(r.lines[0])).toEqual({ main: true, id: 0, argv1: `${root}test/fixtures/cli/app-cjs.cjs` });

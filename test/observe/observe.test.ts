@@ -137,7 +137,9 @@ describe('hub blocking detection', () => {
 describe.concurrent('deadlock report', () => {
   it('two green threads each waiting on an Event only the other would set: one report naming both', async () => {
     const r = await run([fixture('deadlock.mjs'), '300']);
-    expect(r.status).toBe(0);
+    // Nothing could ever release them: the process ends with status 2 after the report.
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/ending the process with status 2/);
     expect(count(r.stderr, DEADLOCK)).toBe(1);
     expect(r.stderr).toMatch(/green thread 1 \(first\) waits in Event\.wait on object 1/);
     expect(r.stderr).toMatch(/green thread 2 \(second\) waits in Event\.wait on object 2/);
@@ -151,6 +153,7 @@ describe.concurrent('deadlock report', () => {
 
   it('two green threads taking two Locks in opposite orders: one report naming both', async () => {
     const r = await run([fixture('deadlock.mjs'), '300', 'locks']);
+    expect(r.status).toBe(2);
     expect(count(r.stderr, DEADLOCK)).toBe(1);
     expect(r.stderr).toMatch(/green thread 1 \(takesBoth\) waits in Semaphore\.acquire on object 2/);
     expect(r.stderr).toMatch(/green thread 2 \(takesBoth\) waits in Semaphore\.acquire on object 1/);
@@ -164,8 +167,9 @@ describe.concurrent('deadlock report', () => {
   });
 
   it('under greenthread run: the app waiting on a green thread that waits on an empty Queue (GREENTHREAD_DEADLOCK_MS)', async () => {
-    // It hangs after the report, as it would without one: ended by the timeout.
-    const r = await run([cli, 'run', fixture('deadlock-app.mjs')], { GREENTHREAD_DEADLOCK_MS: '300' }, 3000);
+    // Ended by the report (status 2), long before the run's own timeout.
+    const r = await run([cli, 'run', fixture('deadlock-app.mjs')], { GREENTHREAD_DEADLOCK_MS: '300' }, 20_000);
+    expect(r.status).toBe(2);
     expect(count(r.stderr, DEADLOCK)).toBe(1);
     expect(r.stderr).toMatch(/green thread 0 \(deadlock-app\.mjs\) waits in GreenThread\.wait on green thread 1/);
     expect(r.stderr).toMatch(/green thread 1 \(consumer\) waits in Queue\.get on object \d+/);
@@ -173,6 +177,7 @@ describe.concurrent('deadlock report', () => {
 
   it('is off with deadlockThreshold 0', async () => {
     const r = await run([fixture('deadlock.mjs'), '0']);
+    expect(r.status).toBe(0);
     expect(r.stderr).not.toContain(DEADLOCK);
     expect(json(r.lines[0])).toEqual({ published: [] });
   });

@@ -145,9 +145,27 @@ describe('Semaphore and Lock', () => {
     const s = new BoundedSemaphore(1);
     expect(() => s.release()).toThrow(/released more often than acquired/);
   });
+
+  it('a Lock refuses a release it does not hold, on the hub and in a green thread, and stays one lock', async () => {
+    const lock = new Lock();
+    expect(() => lock.release()).toThrow(expect.objectContaining({ code: 'ERR_GREEN_INVALID_ARG', message: expect.stringMatching(/Lock\.release\(\): the lock is not held/) }));
+    expect(lock.locked()).toBe(false);
+    expect(await spawn(t.releaseUnheld, lock).result).toEqual({ isLock: true, threw: true, code: 'ERR_GREEN_INVALID_ARG', message: expect.stringMatching(/the lock is not held/) });
+    // The refused releases gave no second unit: one holder at a time still.
+    expect(await lock.acquireAsync()).toBe(true);
+    expect(await lock.acquireAsync(20)).toBe(false);
+    lock.release();
+  });
 });
 
 describe('Queue', () => {
+  it('takes a whole number or Infinity as maxsize, and refuses anything else', () => {
+    for (const bad of [1.5, -1, NaN, '3', null]) {
+      expect(() => new Queue(bad as number), String(bad)).toThrow(expect.objectContaining({ code: 'ERR_GREEN_INVALID_ARG', message: expect.stringMatching(/maxsize must be an integer >= 0, or Infinity/) }));
+    }
+    for (const good of [0, 1, 1000, Infinity, undefined]) expect(() => new Queue(good), String(good)).not.toThrow();
+  });
+
   it('a get that timed out never swallows the next item', async () => {
     const q = new Queue<string>();
     expect(await spawn(t.getWithTimeout, q, 30).result).toEqual({ error: 'QueueEmptyError', code: 'ERR_GREEN_QUEUE_EMPTY' });

@@ -67,6 +67,9 @@ export class HubObjects implements Holds {
       case 'bounded-semaphore':
         obj = new SemaphoreState(id, o!.n!, kind === 'bounded-semaphore');
         break;
+      case 'lock':
+        obj = new SemaphoreState(id, 1, true, true);
+        break;
       case 'queue':
         obj = new QueueState(id, o!.maxsize!, this);
         break;

@@ -15,6 +15,8 @@ export class SemaphoreState extends HubObject {
     id: number,
     private readonly initial: number,
     private readonly bounded: boolean,
+    /** A Lock: a bounded semaphore of one, whose extra release says so in its own words. */
+    private readonly lock = false,
   ) {
     super(id);
     this.#count = initial;
@@ -38,6 +40,9 @@ export class SemaphoreState extends HubObject {
         if (next) {
           next.r.ok(true);
           return r.ok();
+        }
+        if (this.lock && this.#count >= this.initial) {
+          throw new GreenArgumentError('Lock.release(): the lock is not held; release only after an acquire() that returned true');
         }
         if (this.bounded && this.#count >= this.initial) {
           throw new GreenArgumentError(`BoundedSemaphore released more often than acquired (its value is at most ${this.initial})`);
