@@ -69,7 +69,9 @@ export function watchDeadlocks(hub: Hub, ms: number): void {
 export function allWaiting(hub: Hub): Wait[] | undefined {
   if (hub.threads.size === 0) return undefined;
   const waits: Wait[] = [];
-  const atCap = hub.stats().carriers >= hub.options.maxCarriers;
+  // A carrier still starting will take a queued green thread: pending work, not a deadlock.
+  const stats = hub.stats();
+  const atCap = stats.carriers >= hub.options.maxCarriers && stats.starting === 0;
   for (const t of hub.threads.values()) {
     if (t.state === 'queued' && atCap) continue;
     const req = t.carrier?.pending;

@@ -21,7 +21,17 @@ export interface InspectionSnapshot {
   threads: GreenThreadInfo[];
 }
 
+/**
+ * The directory of this user's inspection sockets: private (0700), so that
+ * a socket is never reachable by another local user, not even between its
+ * creation and a chmod.
+ */
+export function inspectionDir(): string {
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 'user';
+  return path.join(os.tmpdir(), `greenthread-${uid}`);
+}
+
 /** Where process `pid`'s inspection socket is. */
 export function inspectionSocketPath(pid: number): string {
-  return path.join(os.tmpdir(), `greenthread-${pid}.sock`);
+  return path.join(inspectionDir(), `${pid}.sock`);
 }

@@ -3,7 +3,7 @@
 // diagnostics_channel and NODE_DEBUG. Whatever is read from stderr or stdout
 // runs in its own process, with real workers.
 import { spawn as spawnChild, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
@@ -334,7 +334,10 @@ describe('greenthread top', () => {
     const gone = top();
     expect(gone.status).toBe(1);
     expect(gone.stderr).toBe(`greenthread top: there is no process ${child.pid} [ERR_GREEN_TOP_NO_PROCESS]\n`);
-    expect(existsSync(path.join(os.tmpdir(), `greenthread-${child.pid}.sock`))).toBe(false);
+    const dir = path.join(os.tmpdir(), `greenthread-${process.getuid!()}`);
+    expect(existsSync(path.join(dir, `${child.pid}.sock`))).toBe(false);
+    // The sockets' directory is this user's alone: no socket is ever reachable by others.
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
   });
 
   it('says what to do for a process without --inspect-green, and refuses bad arguments', () => {
