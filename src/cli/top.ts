@@ -72,6 +72,12 @@ function read(pid: number): Promise<InspectionSnapshot> {
   });
 }
 
+/**
+ * Text from the watched process (names, command lines) with its control
+ * characters escaped: a name with terminal escape sequences must not
+ * repaint the operator's terminal.
+ */
+const printable = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 const pad = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '…' : s.padEnd(n));
 const ms = (n: number | undefined) => (n === undefined ? '' : n < 1000 ? `${n} ms` : n < 60_000 ? `${(n / 1000).toFixed(1)} s` : `${Math.round(n / 1000)} s`);
 
@@ -91,7 +97,7 @@ export function render(snap: InspectionSnapshot, previous: InspectionSnapshot | 
   const counts = { running: 0, parked: 0, finished: 0, queued: 0 };
   for (const t of snap.threads) counts[t.state]++;
   const lines = [
-    `greenthread top: pid ${snap.pid}, Node ${snap.node}, ${new Date(snap.at).toISOString().slice(11, 19)} UTC`,
+    `greenthread top: pid ${snap.pid}, Node ${printable(String(snap.node))}, ${new Date(snap.at).toISOString().slice(11, 19)} UTC`,
     `hub: ${busy}% busy${previous ? '' : ' (since start)'}   carriers: ${s.carriers} (${s.idle} idle, ${s.starting} starting)   ` +
       `sockets: ${s.sockets}   servers: ${s.servers}   hub objects: ${s.objects}`,
     `green threads: ${snap.threads.length} live (${counts.running} running, ${counts.parked} parked, ${counts.finished} finished, ${counts.queued} queued)`,
@@ -103,7 +109,7 @@ export function render(snap: InspectionSnapshot, previous: InspectionSnapshot | 
   for (const t of list.slice(0, list.length > room ? room - 1 : room)) {
     const p = t.parkedOn;
     const on = p ? `${p.call ?? p.op}${p.object === undefined ? '' : ` #${p.object}`}${p.detail === undefined ? '' : ` ${p.detail}`}` : '';
-    lines.push(`${String(t.id).padStart(7)}  ${pad(t.name, 20)}  ${pad(t.state, 9)}  ${pad(on, 36)}  ${pad(ms(t.parkedMs), 8)}  ${t.carrier ?? ''}`);
+    lines.push(`${String(t.id).padStart(7)}  ${pad(printable(t.name), 20)}  ${pad(t.state, 9)}  ${pad(printable(on), 36)}  ${pad(ms(t.parkedMs), 8)}  ${t.carrier ?? ''}`);
   }
   if (list.length > room) lines.push(`    … and ${list.length - room + 1} more`);
   return lines.join('\n') + '\n';

@@ -173,6 +173,17 @@ function brief(text: string): string {
   return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 }
 
+/**
+ * A child's command line as reports show it: the program and how many
+ * arguments it got, since arguments carry secrets (tokens, passwords) into
+ * dumps, `greenthread top` and logs. GREENTHREAD_SHOW_ARGS=1 shows them.
+ */
+function commandLine(file: unknown, args: unknown): string {
+  const list = Array.isArray(args) ? args.map(String) : [];
+  if (process.env.GREENTHREAD_SHOW_ARGS === '1') return brief([String(file), ...list].join(' '));
+  return list.length === 0 ? brief(String(file)) : `${brief(String(file))} (+${list.length} arg${list.length === 1 ? '' : 's'})`;
+}
+
 let objects: HubObjects | undefined;
 /** Kinds of hub objects by class: EventState -> Event. */
 const kindName = (o: object) => o.constructor.name.replace(/State$/, '').replace(/^Pool$/, 'GreenPool');
@@ -197,8 +208,7 @@ export function describeRequest(req: HubRequest): ParkedOn {
       return { op, call: 'socket.recv', object: req.num };
     case Op.CHILD_SPAWN_SYNC: {
       const c = arg as { file?: unknown; args?: unknown; timeout?: unknown } | undefined;
-      const line = [c?.file, ...(Array.isArray(c?.args) ? c.args : [])].map(String).join(' ');
-      return { op, call: 'child process', detail: brief(line), timeout: typeof c?.timeout === 'number' && c.timeout > 0 ? c.timeout : undefined };
+      return { op, call: 'child process', detail: commandLine(c?.file, c?.args), timeout: typeof c?.timeout === 'number' && c.timeout > 0 ? c.timeout : undefined };
     }
     case Op.DNS:
       return Array.isArray(arg) ? { op, call: `dns.${String(arg[0])}`, detail: brief(String(arg[1])) } : { op };

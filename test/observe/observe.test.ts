@@ -232,9 +232,18 @@ describe('dumpGreenThreads', () => {
       // The reader parks on its connect first, then on its read.
       await parked([child.id, reader.id], ['CHILD_SPAWN_SYNC', 'NET_RECV']);
       const list = dumpGreenThreads();
-      expect(list.find((g) => g.id === child.id)).toMatchObject({ state: 'parked', parkedOn: { op: 'CHILD_SPAWN_SYNC', call: 'child process', detail: '/bin/sh -c sleep 30' } });
+      // The program and how many arguments: arguments can carry secrets.
+      expect(list.find((g) => g.id === child.id)).toMatchObject({ state: 'parked', parkedOn: { op: 'CHILD_SPAWN_SYNC', call: 'child process', detail: '/bin/sh (+2 args)' } });
       expect(list.find((g) => g.id === reader.id)).toMatchObject({ state: 'parked', parkedOn: { op: 'NET_RECV', call: 'socket.recv', object: expect.any(Number) } });
-      expect(formatGreenThreads(list)).toMatch(new RegExp(`green thread ${child.id} \\(runsChild\\): parked on child process \\(/bin/sh -c sleep 30\\) \\[CHILD_SPAWN_SYNC\\] for \\d+ ms`));
+      expect(formatGreenThreads(list)).toMatch(new RegExp(`green thread ${child.id} \\(runsChild\\): parked on child process \\(/bin/sh \\(\\+2 args\\)\\) \\[CHILD_SPAWN_SYNC\\] for \\d+ ms`));
+      expect(JSON.stringify(list)).not.toContain('sleep 30');
+      // Asked for, the whole command line.
+      process.env.GREENTHREAD_SHOW_ARGS = '1';
+      try {
+        expect(dumpGreenThreads().find((g) => g.id === child.id)?.parkedOn?.detail).toBe('/bin/sh -c sleep 30');
+      } finally {
+        delete process.env.GREENTHREAD_SHOW_ARGS;
+      }
       child.kill();
       reader.kill();
       await Promise.allSettled([child.result, reader.result]);
@@ -338,6 +347,25 @@ describe('greenthread top', () => {
     expect(existsSync(path.join(dir, `${child.pid}.sock`))).toBe(false);
     // The sockets' directory is this user's alone: no socket is ever reachable by others.
     expect(statSync(dir).mode & 0o777).toBe(0o700);
+  });
+
+  it('escapes control characters in what the watched process reports, so a name cannot repaint the terminal', () => {
+    const { render } = load('../../dist/cli/top.js') as { render(snap: unknown, previous: unknown, rows: number): string };
+    const evil = '\x1b[2J\x1b[H owned\x07';
+    const out = render(
+      {
+        pid: 1,
+        node: 'v20.0.0',
+        at: Date.now(),
+        stats: { carriers: 1, idle: 0, starting: 0, queued: 0, live: 1, objects: 0, sockets: 0, servers: 0 },
+        loop: { idle: 1, active: 1 },
+        threads: [{ id: 7, name: evil, state: 'parked', carrier: 0, parent: undefined, parkedOn: { op: 'CHILD_SPAWN_SYNC', call: 'child process', detail: evil }, parkedMs: 5, spawnedAt: undefined }],
+      },
+      undefined,
+      40,
+    );
+    expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+    expect(out).toContain('\\x1b[2J\\x1b[H');
   });
 
   it('says what to do for a process without --inspect-green, and refuses bad arguments', () => {
