@@ -198,20 +198,42 @@ function runTop(args: string[]): void {
 /**
  * `--processes N`: N copies of the app, each a process with its own hub and
  * carriers (node:cluster), sharing listening sockets the cluster's way. The
- * primary only starts and watches them: it exits when they all have, with
- * the first non-zero exit code, and passes SIGINT/SIGTERM on.
+ * primary starts and watches them. One that is killed by a signal the
+ * primary did not send (kill -9, the OOM killer) or that exits non-zero is
+ * started again, as a process manager would, at most RESTARTS times per
+ * RESTART_WINDOW_MS for the N of them (an app that fails at start does not
+ * loop). One that exits 0 is done. The primary exits when they all have,
+ * with the first failure's exit code, and passes SIGINT/SIGTERM on.
  */
+const RESTARTS = 5;
+const RESTART_WINDOW_MS = 60_000;
+
 function runCluster(cluster: typeof import('node:cluster').default, n: number): void {
   let code = 0;
   let alive = n;
+  let stopping = false;
+  const restarts: number[] = [];
   // Workers run this same command line; being workers, they run the app.
   for (let i = 0; i < n; i++) cluster.fork();
   cluster.on('exit', (worker, exitCode, signal) => {
-    if (code === 0 && (exitCode !== 0 || signal)) code = exitCode || 1;
+    const failed = exitCode !== 0 || signal !== null;
+    const now = Date.now();
+    while (restarts.length > 0 && now - restarts[0]! > RESTART_WINDOW_MS) restarts.shift();
+    if (failed && !stopping && restarts.length < RESTARTS) {
+      restarts.push(now);
+      process.stderr.write(`greenthread: process ${worker.process.pid} ${signal ? `was killed by ${signal}` : `exited with ${exitCode}`}; starting another\n`);
+      cluster.fork();
+      return;
+    }
+    if (failed && !stopping && restarts.length >= RESTARTS) {
+      process.stderr.write(`greenthread: process ${worker.process.pid} ${signal ? `was killed by ${signal}` : `exited with ${exitCode}`}; not started again: ${RESTARTS} restarts within ${RESTART_WINDOW_MS / 1000} s\n`);
+    }
+    if (code === 0 && failed) code = exitCode || 1;
     if (--alive === 0) process.exit(code);
   });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.on(sig, () => {
+      stopping = true;
       for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(sig);
     });
   }

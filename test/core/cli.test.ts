@@ -179,7 +179,7 @@ describe('carrier faults', () => {
 });
 
 describe('greenthread run --processes', () => {
-  it('runs the app in N processes sharing the listening socket; SIGTERM ends them all', async () => {
+  it('runs the app in N processes sharing the listening socket, starts one killed by a signal again; SIGTERM ends them all', async () => {
     const net = await import('node:net');
     const { spawn: spawnChild } = await import('node:child_process');
     const port = await new Promise<number>((resolve) => {
@@ -199,8 +199,26 @@ describe('greenthread run --processes', () => {
       pids.add(await res.text());
     }
     expect(pids.size).toBe(2);
+    // One killed with SIGKILL is started again; the others go on.
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const victim = Number([...pids][0]);
+    process.kill(victim, 'SIGKILL');
+    const again = Date.now() + 20_000;
+    while ((out.match(/^ready /gm) ?? []).length < 3 && Date.now() < again) await new Promise((r) => setTimeout(r, 50));
+    expect(out.match(/^ready /gm)).toHaveLength(3);
+    expect(err).toContain(`greenthread: process ${victim} was killed by SIGKILL; starting another`);
+    const after = new Set<string>();
+    for (let i = 0; i < 20 && after.size < 2; i++) {
+      const res = await fetch(`http://127.0.0.1:${port}/`, { headers: { connection: 'close' } });
+      after.add(await res.text());
+    }
+    expect(after.size).toBe(2);
+    expect(after.has(String(victim))).toBe(false);
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     child.kill('SIGTERM');
     expect(await exited).not.toBeUndefined();
-  }, 30_000);
+    // Stopping, the primary starts none again.
+    expect(out.match(/^ready /gm)).toHaveLength(3);
+  }, 45_000);
 });
