@@ -125,6 +125,47 @@ function check(hub: Hub): void {
   report(hub, waits, Math.round(now - standing.since));
 }
 
+/**
+ * Whether the process holds nothing but the hub's keep-alive timer and its
+ * stdout and stderr: stdin counts as pending (a read could release them).
+ * Handles are told apart by their file descriptor (process._getActiveHandles
+ * gives the streams; getActiveResourcesInfo only names the kinds).
+ */
+function nothingPendingButOutput(): boolean {
+  const rest = process.getActiveResourcesInfo();
+  const drop = (name: string) => {
+    const at = rest.indexOf(name);
+    if (at >= 0) rest.splice(at, 1);
+    return at >= 0;
+  };
+  drop('Timeout'); // the hub's keep-alive
+  const handles = (process as unknown as { _getActiveHandles?: () => unknown[] })._getActiveHandles?.() ?? [];
+  for (const h of handles) {
+    const fd = (h as { _handle?: { fd?: number } })._handle?.fd ?? (h as { fd?: number }).fd;
+    if (fd === 1 || fd === 2) {
+      if (!drop('PipeWrap') && !drop('TTYWrap')) drop('FSReqCallback');
+    }
+  }
+  return rest.length === 0;
+}
+
+/**
+ * Ends the process once the same waits still stand and nothing at all is
+ * pending: after the report's subscribers (one may release someone) and
+ * once the report has been written. Stricter than the report, which lets
+ * stdio handles pass: a read of stdin could still release them (hub code
+ * that sets an Event on input), so with any stdio handle active it keeps
+ * looking, for a while, and then leaves the process as it is.
+ */
+function endIfStillDeadlocked(hub: Hub, reqs: HubRequest[], tries = 40): void {
+  setTimeout(() => {
+    const still = allWaiting(hub);
+    if (!still || still.length !== reqs.length || still.some((w, i) => w.req !== reqs[i])) return;
+    if (nothingPendingButOutput()) process.exit(DEADLOCK_EXIT_CODE);
+    else if (tries > 1) endIfStillDeadlocked(hub, reqs, tries - 1);
+  }, 50).unref();
+}
+
 function report(hub: Hub, waits: Wait[], ms: number): void {
   const lines = [
     `greenthread: deadlock: all ${waits.length} live green thread(s) have waited ${ms} ms on one another, ` +
@@ -142,14 +183,9 @@ function report(hub: Hub, waits: Wait[], ms: number): void {
         `Raise maxCarriers with configure(), or bound how many wait at once with a GreenPool.`,
     );
   }
-  lines.push(`  Nothing can release them: ending the process with status ${DEADLOCK_EXIT_CODE} (deadlockThreshold: 0 turns the report and this off).`);
+  lines.push(`  Nothing can release them: the process ends with status ${DEADLOCK_EXIT_CODE} (deadlockThreshold: 0 turns the report and this off).`);
   process.stderr.write(lines.join('\n') + '\n');
-  // After the subscribers below, and only if none of them released anyone.
-  const reqs = waits.map((w) => w.req);
-  setImmediate(() => {
-    const still = allWaiting(hub);
-    if (still && still.length === reqs.length && still.every((w, i) => w.req === reqs[i]) && otherResources().length === 0) process.exit(DEADLOCK_EXIT_CODE);
-  });
+  endIfStillDeadlocked(hub, waits.map((w) => w.req));
   if (channels.deadlock.hasSubscribers) {
     channels.deadlock.publish({
       ms,

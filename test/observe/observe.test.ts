@@ -139,7 +139,7 @@ describe.concurrent('deadlock report', () => {
     const r = await run([fixture('deadlock.mjs'), '300']);
     // Nothing could ever release them: the process ends with status 2 after the report.
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/ending the process with status 2/);
+    expect(r.stderr).toMatch(/the process ends with status 2/);
     expect(count(r.stderr, DEADLOCK)).toBe(1);
     expect(r.stderr).toMatch(/green thread 1 \(first\) waits in Event\.wait on object 1/);
     expect(r.stderr).toMatch(/green thread 2 \(second\) waits in Event\.wait on object 2/);
@@ -173,6 +173,18 @@ describe.concurrent('deadlock report', () => {
     expect(count(r.stderr, DEADLOCK)).toBe(1);
     expect(r.stderr).toMatch(/green thread 0 \(deadlock-app\.mjs\) waits in GreenThread\.wait on green thread 1/);
     expect(r.stderr).toMatch(/green thread 1 \(consumer\) waits in Queue\.get on object \d+/);
+  });
+
+  it('a process reading stdin, whose input may release them, is not ended', async () => {
+    const child = spawnChild(process.execPath, [fixture('stdin-release.mjs')], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.resume();
+    // Well past the threshold and the report's own checks (40 x 50 ms), then the line.
+    setTimeout(() => child.stdin.end('from stdin\n'), 2_500);
+    const status = await new Promise<number | null>((r) => child.on('close', r));
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout.trim())).toEqual({ result: 'from stdin' });
   });
 
   it('is off with deadlockThreshold 0', async () => {
