@@ -28,6 +28,7 @@ import { httpLoop } from './http-loop.js';
 import { installStdio } from './stdio.js';
 import { applyPatches } from '../patches/monkey-patch.js';
 import { cwdState } from '../patches/cwd.js';
+import { announceCwd } from '../patches/process.js';
 
 const data = workerData as CarrierData;
 const post = (msg: CarrierMessage) => parentPort!.postMessage(msg);
@@ -119,6 +120,8 @@ function idle(): void {
   start(cmd);
 }
 let lastCmd = 0;
+/** The working directory the last green thread on this carrier ended in (see announceCwd). */
+let lastDir: string | undefined;
 
 function start(cmd: RunCommand): void {
   if (cmd.patches) applyPatches(cmd.patches);
@@ -126,6 +129,8 @@ function start(cmd: RunCommand): void {
   running = r;
   carrier.current = cmd.id;
   cwdState.dir = cmd.cwd;
+  // A library that cached the previous green thread's directory hears of this one's.
+  if (cmd.cwd !== lastDir) announceCwd(cmd.cwd);
   channel.i32[THREAD_ID] = cmd.id;
   // What a green thread left to flush never reaches the next one.
   clearBeforePark();
@@ -253,6 +258,7 @@ function finish(r: Running): void {
   }
   running = undefined;
   carrier.current = undefined;
+  lastDir = cwdState.dir;
   cwdState.dir = undefined;
   armedTimeouts.clear();
   channel.i32[THREAD_ID] = 0;

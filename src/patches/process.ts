@@ -69,6 +69,24 @@ function greenChdir(directory: string): void {
   cwdState.dir = real;
 }
 
+/**
+ * Tells libraries that wrap process.chdir to drop a cached working directory
+ * (graceful-fs, and fs-extra through it, cache process.cwd() and clear the
+ * cache in their chdir) that the green thread now running on this carrier
+ * has another directory than the one before: the wrapped chdir runs, with
+ * that directory, and the green thread's own state is set back as it was.
+ * Nothing happens while nobody wrapped greenthread's chdir.
+ */
+export function announceCwd(dir: string | undefined): void {
+  if (process.chdir === greenChdir || !carrierBackend()) return;
+  try {
+    process.chdir(dir ?? processCwd());
+  } catch {
+    // The directory is gone: the green thread's calls will say so themselves.
+  }
+  cwdState.dir = dir;
+}
+
 /** Gives green threads their own working directory. A no-op on the hub, whose process.chdir works. */
 export function patchProcess(): void {
   if (!carrierBackend()) return;

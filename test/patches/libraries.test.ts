@@ -100,4 +100,22 @@ describe('unmodified file libraries in green threads: fast-glob, fs-extra, shell
     // shelljs.cd in green threads never moved the process.
     expect(process.cwd()).toBe(cwd);
   });
+
+  it("a library that caches the working directory (graceful-fs) follows each green thread's own on a shared carrier", async () => {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'gt-graceful-')));
+    try {
+      const moved = (await gt.spawn(libs.gracefulCwd, dir).result) as { cwd: string; carrier: number };
+      expect(moved.cwd).toBe(dir);
+      // The next green threads on that carrier start in the process's directory, as graceful-fs must say.
+      let same: { cwd: string; carrier: number } | undefined;
+      for (let i = 0; i < 20 && !same; i++) {
+        const r = (await gt.spawn(libs.gracefulCwd).result) as { cwd: string; carrier: number };
+        if (r.carrier === moved.carrier) same = r;
+      }
+      expect(same, 'a later green thread on the same carrier').toBeDefined();
+      expect(same!.cwd).toBe(process.cwd());
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
