@@ -216,17 +216,18 @@ function runCluster(cluster: typeof import('node:cluster').default, n: number): 
   // Workers run this same command line; being workers, they run the app.
   for (let i = 0; i < n; i++) cluster.fork();
   cluster.on('exit', (worker, exitCode, signal) => {
-    const failed = exitCode !== 0 || signal !== null;
-    const now = Date.now();
-    while (restarts.length > 0 && now - restarts[0]! > RESTART_WINDOW_MS) restarts.shift();
-    if (failed && !stopping && restarts.length < RESTARTS) {
-      restarts.push(now);
-      process.stderr.write(`greenthread: process ${worker.process.pid} ${signal ? `was killed by ${signal}` : `exited with ${exitCode}`}; starting another\n`);
-      cluster.fork();
-      return;
-    }
-    if (failed && !stopping && restarts.length >= RESTARTS) {
-      process.stderr.write(`greenthread: process ${worker.process.pid} ${signal ? `was killed by ${signal}` : `exited with ${exitCode}`}; not started again: ${RESTARTS} restarts within ${RESTART_WINDOW_MS / 1000} s\n`);
+    const failed = exitCode !== 0 || Boolean(signal);
+    if (failed && !stopping) {
+      const now = Date.now();
+      while (restarts.length > 0 && now - restarts[0]! > RESTART_WINDOW_MS) restarts.shift();
+      const what = `greenthread: process ${worker.process.pid} ${signal ? `was killed by ${signal}` : `exited with ${exitCode}`}`;
+      if (restarts.length < RESTARTS) {
+        restarts.push(now);
+        process.stderr.write(`${what}; starting another\n`);
+        cluster.fork();
+        return;
+      }
+      process.stderr.write(`${what}; not started again: ${RESTARTS} restarts within ${RESTART_WINDOW_MS / 1000} s\n`);
     }
     if (code === 0 && failed) code = exitCode || 1;
     if (--alive === 0) process.exit(code);

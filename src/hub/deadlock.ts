@@ -142,9 +142,7 @@ function nothingPendingButOutput(): boolean {
   const handles = (process as unknown as { _getActiveHandles?: () => unknown[] })._getActiveHandles?.() ?? [];
   for (const h of handles) {
     const fd = (h as { _handle?: { fd?: number } })._handle?.fd ?? (h as { fd?: number }).fd;
-    if (fd === 1 || fd === 2) {
-      if (!drop('PipeWrap') && !drop('TTYWrap')) drop('FSReqCallback');
-    }
+    if (fd === 1 || fd === 2) drop('PipeWrap') || drop('TTYWrap');
   }
   return rest.length === 0;
 }
@@ -153,9 +151,9 @@ function nothingPendingButOutput(): boolean {
  * Ends the process once the same waits still stand and nothing at all is
  * pending: after the report's subscribers (one may release someone) and
  * once the report has been written. Stricter than the report, which lets
- * stdio handles pass: a read of stdin could still release them (hub code
- * that sets an Event on input), so with any stdio handle active it keeps
- * looking, for a while, and then leaves the process as it is.
+ * every stdio handle pass: a read of stdin could still release them (hub
+ * code that sets an Event on input), so while stdin is read it keeps
+ * looking, for two seconds, and then leaves the process as it is.
  */
 function endIfStillDeadlocked(hub: Hub, reqs: HubRequest[], tries = 40): void {
   setTimeout(() => {
