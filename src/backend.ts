@@ -13,7 +13,8 @@ import type { Shipped } from './shipping/types.js';
 
 export interface ThreadStatus {
   dead: boolean;
-  killed: boolean;
+  /** Undefined for a green thread that ended and whose outcome the hub has let go of (see Hub#hasIssued). */
+  killed: boolean | undefined;
 }
 
 /** What a carrier does for the public API; the hub side calls the Hub directly. */

@@ -64,7 +64,14 @@ export class GreenThread<T = unknown> {
       const o = this.#record.outcome;
       return !!o && !o.ok && o.killed;
     }
-    return carrierBackend()!.status(this.id).killed;
+    const { killed } = carrierBackend()!.status(this.id);
+    if (killed === undefined) {
+      throw new GreenArgumentError(
+        `green thread ${this.id} has ended, and how is no longer known: the hub lets go of an outcome nobody kept ` +
+          `(see g.wait()). Keep the value (g.wait() or await g.result) while you still need it.`,
+      );
+    }
+    return killed;
   }
 
   /**

@@ -119,6 +119,11 @@ export class Hub {
 
   #started = false;
   #nextId = 1;
+
+  /** Whether `id` names a green thread this hub started: one it no longer knows has ended. */
+  hasIssued(id: number): boolean {
+    return Number.isInteger(id) && id >= 0 && id < this.#nextId;
+  }
   #carriers: (CarrierRef | undefined)[] = [];
   #freeIndexes: number[] = [];
   #idle: CarrierRef[] = [];

@@ -96,7 +96,12 @@ export function registerCoreOps(hub: Hub): void {
     const t = hub.threads.get(req.num);
     if (t) return void hub.reply(req, { dead: false, killed: false });
     const outcome = hub.ended.get(req.num);
-    if (!outcome) throw unknownThread(req.num);
+    if (!outcome) {
+      // It ended and its outcome was let go of (see unknownThread): dead, for
+      // sure; how it ended is not known any more.
+      if (hub.hasIssued(req.num)) return void hub.reply(req, { dead: true, killed: undefined });
+      throw unknownThread(req.num);
+    }
     hub.reply(req, { dead: true, killed: !outcome.ok && outcome.killed });
   });
 }

@@ -203,6 +203,6 @@ afterEach(() => sinon.restore());
 describe('a spawner that never waits', () => {
   it('keeps only its 10,000 most recent ended children waitable, so memory stays bounded', async () => {
     const ended = load('../fixtures/core/tasks-ended.mjs');
-    expect(await gt.spawn(ended.manyChildren, 10_050).result).toEqual({ first: 'ERR_GREEN_INVALID_ARG', last: 10_049 });
+    expect(await gt.spawn(ended.manyChildren, 10_050).result).toEqual({ first: 'ERR_GREEN_INVALID_ARG', firstDead: true, firstKilled: 'ERR_GREEN_INVALID_ARG', last: 10_049 });
   }, 60_000);
 });
