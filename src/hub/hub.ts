@@ -59,16 +59,19 @@ const CORES = os.availableParallelism();
 const START_CONCURRENCY = Math.max(2, CORES);
 /**
  * Queued green threads get one more carrier once no green thread has ended
- * for this long, then twice as long (see #starved). A new carrier costs its
- * start and a load of every library its green threads import (typescript:
- * half a second of a core), taken from the green threads already computing:
- * with a shorter wait, a burst of CPU-bound jobs whose first runs load a big
- * library (no job ends for most of a second) started carriers that loaded
- * it again and finished later (BENCHMARKS.md, "legacy"). The cost: a queue
- * behind green threads that compute for ever waits a second for its first
- * carrier.
+ * for this long, then twice as long (see #starved). While every core really
+ * computes, the wait is STARVED_COMPUTING_MS: a new carrier costs its start
+ * and a load of every library its green threads import (typescript: half a
+ * second of a core), taken from the green threads already computing, and
+ * with a shorter wait a burst of CPU-bound jobs whose first runs load a big
+ * library (no job ends for most of a second) started carriers that loaded it
+ * again and finished later (BENCHMARKS.md, "legacy"). While cores are only
+ * held by young parks (a server whose handlers wait on short children: its
+ * green threads never end), the wait is STARVED_MS: a carrier more lets one
+ * more of them wait at once, and the cores are free for it.
  */
-const STARVED_MS = 1000;
+const STARVED_MS = 250;
+const STARVED_COMPUTING_MS = 1000;
 /**
  * A parked green thread holds its core, for the start of a new carrier, as
  * long as a carrier takes to start (measured, see #parkGrace), within these
@@ -514,7 +517,7 @@ export class Hub {
       if (this.#queue.length === 0) {
         // A new wait begins: starvation counts from now, from the first step.
         this.#queueMovedAt = performance.now();
-        this.#starveWait = STARVED_MS;
+        this.#starveWaits = 0;
       }
       this.#queue.push(t);
       this.#fill();
@@ -912,15 +915,17 @@ export class Hub {
     if (this.#endedCount !== this.#endedSeen) {
       this.#endedSeen = this.#endedCount;
       this.#queueMovedAt = now;
-      this.#starveWait = STARVED_MS;
+      this.#starveWaits = 0;
       return false;
     }
-    if (now - this.#queueMovedAt < this.#starveWait) return false;
+    const base = this.#computing() >= CORES ? STARVED_COMPUTING_MS : STARVED_MS;
+    if (now - this.#queueMovedAt < base * 2 ** this.#starveWaits) return false;
     this.#queueMovedAt = now;
-    this.#starveWait *= 2;
+    this.#starveWaits++;
     return true;
   }
-  #starveWait = STARVED_MS;
+  /** Starvation waits already given a carrier since a green thread last ended: each doubles the next. */
+  #starveWaits = 0;
 
   /** While green threads wait with no carrier coming, look again every QUEUE_CHECK_MS. */
   #watchQueue(): void {
