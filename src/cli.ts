@@ -15,7 +15,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { patchesWithout, type PatchOptions } from './patches/options.js';
+import { patchesWithout, unionPatches, type PatchOptions } from './patches/options.js';
 import { enableCompileCache } from './compile-cache.js';
 import { startEarlyCarrier } from './hub/early-carrier.js';
 
@@ -150,8 +150,8 @@ interface RunOptions {
 function run(app: string, args: string[], { minCarriers, maxCarriers, patches, inspect }: RunOptions): void {
   const patching = Object.values(patches).some(Boolean);
   const resolved = path.resolve(app);
-  // The hub gives its carriers the union of the patches added: the flags that are on.
-  const union = patching ? (Object.fromEntries(Object.entries(patches).filter(([, on]) => on)) as PatchOptions) : undefined;
+  // What the hub will give its carriers once prepare (below) has added the patches.
+  const union = patching ? unionPatches(undefined, patches) : undefined;
   const early = existsSync(resolved) ? startEarlyCarrier([process.execPath, resolved, ...args], union, maxCarriers) : undefined;
   const hubLoaded = import('./hub/run-main.js').then(({ runMain }) => runMain(app, args, (hub) => {
     try {

@@ -86,25 +86,35 @@ export function allWaiting(hub: Hub): Wait[] | undefined {
 /**
  * Active resources of the process that are not the hub's own: the hub's
  * keep-alive timer (ref'd while green threads live) and stdio are its own.
+ * With `stdin: true`, stdin counts as the process's (a read of it could
+ * still release someone): only the handles of stdout and stderr are left
+ * out, told apart by their file descriptor (process._getActiveHandles gives
+ * the streams; getActiveResourcesInfo only names the kinds).
  */
-export function otherResources(): string[] {
+export function otherResources({ stdin = false }: { stdin?: boolean } = {}): string[] {
   const rest = process.getActiveResourcesInfo();
-  const drop = (name: string, n: number) => {
-    for (let i = 0; i < n; i++) {
-      const at = rest.indexOf(name);
-      if (at < 0) return;
-      rest.splice(at, 1);
-    }
+  const drop = (name: string) => {
+    const at = rest.indexOf(name);
+    if (at >= 0) rest.splice(at, 1);
+    return at >= 0;
   };
-  drop('Timeout', 1);
-  let stdio = 3;
-  for (const name of ['TTYWrap', 'PipeWrap']) {
-    while (stdio > 0 && rest.includes(name)) {
-      drop(name, 1);
-      stdio--;
-    }
+  drop('Timeout');
+  if (!stdin) {
+    let stdio = 3;
+    while (stdio > 0 && (drop('TTYWrap') || drop('PipeWrap'))) stdio--;
+    return rest;
+  }
+  const handles = (process as unknown as { _getActiveHandles?: () => unknown[] })._getActiveHandles?.() ?? [];
+  for (const h of handles) {
+    const fd = (h as { _handle?: { fd?: number } })._handle?.fd ?? (h as { fd?: number }).fd;
+    if (fd === 1 || fd === 2) drop('PipeWrap') || drop('TTYWrap');
   }
   return rest;
+}
+
+/** Whether two lists of waits are the same requests, in the same order. */
+function sameWaits(a: readonly HubRequest[], b: readonly HubRequest[]): boolean {
+  return a.length === b.length && a.every((r, i) => r === b[i]);
 }
 
 function check(hub: Hub): void {
@@ -115,7 +125,7 @@ function check(hub: Hub): void {
   }
   const reqs = waits.map((w) => w.req);
   const now = performance.now();
-  if (!standing || standing.reqs.length !== reqs.length || standing.reqs.some((r, i) => r !== reqs[i])) {
+  if (!standing || !sameWaits(standing.reqs, reqs)) {
     standing = { reqs, since: now, reported: false };
     return;
   }
@@ -123,28 +133,6 @@ function check(hub: Hub): void {
   if (otherResources().length > 0) return;
   standing.reported = true;
   report(hub, waits, Math.round(now - standing.since));
-}
-
-/**
- * Whether the process holds nothing but the hub's keep-alive timer and its
- * stdout and stderr: stdin counts as pending (a read could release them).
- * Handles are told apart by their file descriptor (process._getActiveHandles
- * gives the streams; getActiveResourcesInfo only names the kinds).
- */
-function nothingPendingButOutput(): boolean {
-  const rest = process.getActiveResourcesInfo();
-  const drop = (name: string) => {
-    const at = rest.indexOf(name);
-    if (at >= 0) rest.splice(at, 1);
-    return at >= 0;
-  };
-  drop('Timeout'); // the hub's keep-alive
-  const handles = (process as unknown as { _getActiveHandles?: () => unknown[] })._getActiveHandles?.() ?? [];
-  for (const h of handles) {
-    const fd = (h as { _handle?: { fd?: number } })._handle?.fd ?? (h as { fd?: number }).fd;
-    if (fd === 1 || fd === 2) drop('PipeWrap') || drop('TTYWrap');
-  }
-  return rest.length === 0;
 }
 
 /**
@@ -158,8 +146,8 @@ function nothingPendingButOutput(): boolean {
 function endIfStillDeadlocked(hub: Hub, reqs: HubRequest[], tries = 40): void {
   setTimeout(() => {
     const still = allWaiting(hub);
-    if (!still || still.length !== reqs.length || still.some((w, i) => w.req !== reqs[i])) return;
-    if (nothingPendingButOutput()) process.exit(DEADLOCK_EXIT_CODE);
+    if (!still || !sameWaits(still.map((w) => w.req), reqs)) return;
+    if (otherResources({ stdin: true }).length === 0) process.exit(DEADLOCK_EXIT_CODE);
     else if (tries > 1) endIfStillDeadlocked(hub, reqs, tries - 1);
   }, 50).unref();
 }

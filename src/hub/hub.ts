@@ -50,6 +50,7 @@ import { unpackOutcome as unpack, type Unpacked } from '../channel/outcome.js';
 import { revive } from '../sync/handles.js';
 import type { Holds } from './objects/registry.js';
 import type { PatchOptions } from '../patches/monkey-patch.js';
+import { unionPatches } from '../patches/options.js';
 import * as diag from './diagnostics.js';
 import * as observe from './observe.js';
 import { prewarmSpawner } from './spawner.js';
@@ -160,8 +161,7 @@ export class Hub {
   /** Adds monkeyPatch() options: new carriers start with them, running ones apply them before their next green thread. */
   addPatches(options: PatchOptions): void {
     const before = JSON.stringify(this.patches ?? {});
-    const union: PatchOptions = { ...this.patches };
-    for (const [k, v] of Object.entries(options)) if (v !== false) (union as Record<string, boolean>)[k] = true;
+    const union = unionPatches(this.patches, options);
     if (JSON.stringify(union) !== before) {
       this.patches = union;
       this.patchVersion++;

@@ -50,3 +50,13 @@ export function patchesWithout(exclude: string | undefined): PatchOptions {
   return options;
 }
 
+/**
+ * @internal The options after `add` joins `base`: patching only ever adds,
+ * so a flag on in either is on (what carriers are given; the hub and
+ * `greenthread run`'s early carrier must agree on it).
+ */
+export function unionPatches(base: PatchOptions | undefined, add: PatchOptions): PatchOptions {
+  const union: PatchOptions = { ...base };
+  for (const [k, v] of Object.entries(add)) if (v !== false) (union as Record<string, boolean>)[k] = true;
+  return union;
+}
