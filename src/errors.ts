@@ -102,11 +102,14 @@ export class GreenClosureError extends GreenError {
   declare identifier: string;
   /** `file:line` of its declaration (or of the spawn call when unknown). */
   declare location: string;
-  constructor(identifier: string, location: string, why: string) {
+  /** @param advise add the general advice (pass it as an argument); off when `why` already says what to do. */
+  constructor(identifier: string, location: string, why: string, advise = true) {
     super(
-      `spawned function uses \`${identifier}\` (${location}), ${why}. ` +
-        `A green thread runs in another isolate and cannot share it: pass it to spawn as an argument ` +
-        `(spawn(fn, ${identifier})), or move it into the function.`,
+      `spawned function uses \`${identifier}\` (${location}), ${why}.` +
+        (advise
+          ? ` A green thread runs in another isolate and cannot share it: pass its value to spawn as an argument ` +
+            `(spawn(fn, ${identifier})), or move it into the function.`
+          : ''),
     );
     this.identifier = identifier;
     this.location = location;

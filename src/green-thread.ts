@@ -14,7 +14,8 @@ import { getHub } from './hub-access.js';
 import type { ThreadRecord } from './hub/types.js';
 import { createRequire } from 'node:module';
 import type * as Describe from './shipping/describe.js';
-import type { Shipped } from './shipping/types.js';
+import type { Shipped, ShippedFunction } from './shipping/types.js';
+import { callArgs } from './shipping/capture.js';
 import { ownPath } from './own-files.js';
 
 /** Options of {@link GreenThread.kill}. */
@@ -173,8 +174,7 @@ export function spawnWith<A extends unknown[], R>({ now = false }: { now?: boole
   // A carrier starts while the function is described (the first time, tens of ms).
   const hub = b ? undefined : getHub();
   hub?.warm();
-  const shipped = shipFunction(fn);
-  const { bytes, handles } = packArgs(args);
+  const { shipped, bytes, handles } = packCall(fn, args);
   if (!hub) return new GreenThread(b!.spawn(shipped, bytes, handles));
   hub.holds?.keepIds(handles);
   const record = hub.spawn(shipped, bytes, { handles, now });
@@ -201,6 +201,24 @@ export function shipFunction(fn: Function | URL): Shipped {
   }
   return shipped;
 }
+
+/**
+ * @internal What a call of `fn(...args)` in another thread sends: the
+ * described function, and the arguments serialized (with the values the
+ * function captures in front, and functions among them made crossable;
+ * see shipping/capture.ts).
+ */
+export function packCall(fn: Function | URL, args: unknown[]): { shipped: Shipped; bytes: Uint8Array; handles: number[] } {
+  const shipped = shipFunction(fn);
+  return { shipped, ...packArgs(callArgs(fn, shipped, args, describeValue)) };
+}
+
+/** A function found among a call's values, described to run elsewhere. */
+const describeValue = (fn: Function): ShippedFunction => {
+  const shipped = describer().describeFunction(fn, undefined, undefined, true);
+  if (shipped.kind !== 'function') throw new GreenArgumentError('not a function');
+  return shipped;
+};
 
 /** @internal Arguments serialized, with the ids of the hub objects among them. */
 export function packArgs(args: unknown[]): { bytes: Uint8Array; handles: number[] } {

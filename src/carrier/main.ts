@@ -20,7 +20,7 @@ import '../sync/kinds.js';
 import { CMD_LEN, CMD_SEQ, RETURNED, THREAD_ID } from '../channel/layout.js';
 import type { CarrierData, CarrierMessage, HubMessage, MainEntry, Outcome, RunCommand } from '../channel/messages.js';
 import { errorToWire, GreenThreadExit } from '../errors.js';
-import { materialize, materializeCached } from '../shipping/materialize.js';
+import { materialize, materializeCached, mayHoldShipped, reviveShipped } from '../shipping/materialize.js';
 import type { Shipped } from '../shipping/types.js';
 import { carrier, mayRelease, notifyEnded } from './backend.js';
 import { armedTimeouts, channel, clearBeforePark, port, runBeforePark } from './channel.js';
@@ -134,8 +134,13 @@ function start(cmd: RunCommand): void {
   channel.i32[THREAD_ID] = cmd.id;
   // What a green thread left to flush never reaches the next one.
   clearBeforePark();
-  // A serveHttp handler runs inside the request loop; its arguments are [server id, idle ms].
-  const loop = cmd.loop === 'http' ? (handler: Function) => (sid: number) => httpLoop(handler, sid) : (f: Function) => f;
+  // A serveHttp handler runs inside the request loop; its arguments are [captured values,] server id.
+  const loop =
+    cmd.loop === 'http'
+      ? (handler: Function) =>
+          (...a: unknown[]) =>
+            a.length > 1 ? httpLoop((...x: unknown[]) => handler(a[0], ...x), a[1] as number) : httpLoop(handler, a[0] as number)
+      : (f: Function) => f;
   const fn = materializeCached(cmd.key);
   if (fn) {
     invoke(r, loop(fn), cmd.args);
@@ -161,10 +166,32 @@ function start(cmd: RunCommand): void {
 }
 
 function invoke(r: Running, fn: Function, argBytes: Uint8Array): void {
+  let args: unknown[];
+  try {
+    args = deserialize(argBytes) as unknown[];
+    if (mayHoldHandles(argBytes)) revive(args);
+  } catch (err) {
+    settle(r, err, true);
+    afterReturn(r);
+    return;
+  }
+  // Functions among the values are rebuilt first (their imports load asynchronously).
+  if (mayHoldShipped(argBytes)) {
+    reviveShipped(args).then(
+      () => call(r, fn, args),
+      (err) => {
+        settle(r, err, true);
+        afterReturn(r);
+      },
+    );
+    return;
+  }
+  call(r, fn, args);
+}
+
+function call(r: Running, fn: Function, args: unknown[]): void {
   let value: unknown;
   try {
-    const args = deserialize(argBytes) as unknown[];
-    if (mayHoldHandles(argBytes)) revive(args);
     value = fn(...args);
   } catch (err) {
     settle(r, err, true);

@@ -8,7 +8,7 @@ import { STATUS_TIMEOUT } from '../channel/layout.js';
 import { Op } from '../channel/ops.js';
 import { GreenArgumentError } from '../errors.js';
 import { collect, revive } from '../sync/handles.js';
-import { materialize } from '../shipping/materialize.js';
+import { materialize, mayHoldShipped, reviveShipped } from '../shipping/materialize.js';
 import type { Shipped } from '../shipping/types.js';
 import type { Hub } from './hub.js';
 
@@ -40,8 +40,8 @@ export function registerSyncOps(hub: Hub): void {
     // The arguments' handles become hub facades here: one reference each, delivered with them.
     hub.holds?.keepIds(handles);
     const args = revive(deserialize(argBytes) as unknown[]);
-    materialize(shipped)
-      .then((fn) => fn(...args))
+    Promise.all([materialize(shipped), mayHoldShipped(argBytes) ? reviveShipped(args) : args])
+      .then(([fn]) => fn(...args))
       .then(
         (value) => hub.replyHolding(req, value, value !== null && typeof value === 'object' ? collect(value) : undefined),
         (err) => hub.fail(req, err),

@@ -8,7 +8,7 @@
 import { carrierBackend } from '../backend.js';
 import { Op } from '../channel/ops.js';
 import { GreenArgumentError, HubBlockingError } from '../errors.js';
-import { shipFunction } from '../green-thread.js';
+import { packCall } from '../green-thread.js';
 import { callNow } from '../sync/call.js';
 import { facadeOf, HubHandle, registerKind, type HandleRef } from '../sync/handles.js';
 import { checkPort } from './socket.js';
@@ -232,6 +232,7 @@ export function serveHttp(options: ServeHttpOptions, handler: (req: GreenRequest
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new GreenArgumentError(`serveHttp: concurrency must be a positive integer, got ${String(concurrency)}`);
   const b = carrierBackend();
   if (!b) throw new HubBlockingError('serveHttp');
+  const { shipped, bytes } = packCall(handler, []);
   const request: HttpServeRequest = {
     port,
     host: options.host,
@@ -240,7 +241,8 @@ export function serveHttp(options: ServeHttpOptions, handler: (req: GreenRequest
     concurrency,
     maxBodyBytes,
     idleMs: idleTimeout,
-    shipped: shipFunction(handler),
+    shipped,
+    captured: shipped.kind === 'function' && shipped.captures?.length ? bytes : undefined,
   };
   return b.request(Op.HTTP_SERVE, 0, request) as GreenHttpServer;
 }

@@ -48,6 +48,8 @@ export interface HttpServeRequest {
   idleMs: number;
   /** The handler, shipped. */
   shipped: import('../shipping/types.js').Shipped;
+  /** The values the handler captures (shipping/capture.ts), serialized as a one-element array; absent when it captures none. */
+  captured?: Uint8Array;
 }
 
 /** A request handed to a handler green thread. */

@@ -18,7 +18,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as Acorn from 'acorn';
 import { resolve as resolveImport } from 'import-meta-resolve';
 import { GreenClosureError, GreenShipError } from '../errors.js';
+import { closureValues } from './inspector.js';
 import { locateFunction, offsetOf, type FunctionSite } from './locate.js';
+import { NO_USE, usesOf, walk, type Use } from './usage.js';
+import { copiesFaithfully, describeValue } from './faithful.js';
 import { rebuiltDescriptor } from './materialize.js';
 import type { ShippedFunction, ShippedModule } from './types.js';
 import { OWN_DIRS } from '../own-files.js';
@@ -40,6 +43,7 @@ interface Variable {
   name: string;
   scope: Scope;
   defs: Definition[];
+  references: Reference[];
 }
 interface Definition {
   type: string;
@@ -50,6 +54,9 @@ interface Definition {
 interface Reference {
   identifier: Acorn.Identifier;
   resolved: Variable | null;
+  /** The write of a declaration's initializer. */
+  init?: boolean;
+  isWrite(): boolean;
 }
 
 const requireHere = createRequire(import.meta.url);
@@ -167,21 +174,21 @@ const described = new WeakMap<Function, Map<string, ShippedFunction>>();
  * @throws GreenShipError for what cannot be shipped at all (native, bound, class, unparsable).
  * @throws GreenClosureError for a free identifier that cannot follow `fn` to another isolate.
  */
-export function describeFunction(fn: Function, callerFile: string | undefined, callLine?: number): ShippedFunction {
+export function describeFunction(fn: Function, callerFile: string | undefined, callLine?: number, asValue = false): ShippedFunction {
   if (typeof fn !== 'function') {
     throw new GreenShipError(`spawn() needs a function or a module URL, got ${fn === null ? 'null' : typeof fn}`);
   }
-  const fileKey = callerFile ?? '';
+  const fileKey = (callerFile ?? '') + (asValue ? '\0value' : '');
   let byFile = described.get(fn);
   const known = byFile?.get(fileKey);
   if (known) return known;
-  const desc = rebuiltDescriptor(fn) ?? build(fn, callerFile, callLine);
+  const desc = rebuiltDescriptor(fn) ?? build(fn, callerFile, callLine, asValue);
   if (!byFile) described.set(fn, (byFile = new Map()));
   byFile.set(fileKey, desc);
   return desc;
 }
 
-function build(fn: Function, callerFile: string | undefined, callLine: number | undefined): ShippedFunction {
+function build(fn: Function, callerFile: string | undefined, callLine: number | undefined, asValue: boolean): ShippedFunction {
   const raw = Function.prototype.toString.call(fn);
   const name = fn.name || 'anonymous';
   if (/\{\s*\[native code\]\s*\}$/.test(raw)) {
@@ -191,7 +198,8 @@ function build(fn: Function, callerFile: string | undefined, callLine: number | 
         : `\`${name}\` is a native function, which cannot be shipped to a green thread: spawn a function of your own that calls it, as in spawn((...args) => Math.max(...args))`,
     );
   }
-  if (/^class\b/.test(raw)) {
+  // A class among a green thread's values ships as its source; spawn itself needs a function.
+  if (/^class\b/.test(raw) && !asValue) {
     throw new GreenShipError(`\`${name}\` is a class; spawn a function that uses it instead, as in spawn(() => new ${name}())`);
   }
   const { source, ast } = parseFunction(raw, name);
@@ -215,13 +223,20 @@ function build(fn: Function, callerFile: string | undefined, callLine: number | 
     ({ mod, scope } = caller ? definingModule(caller, raw, fn.name, callLine) : { mod: undefined, scope: undefined });
   }
   // The call line means something only in the caller's own file.
-  const collector = new Collector(mod, mod === caller ? callLine : undefined);
+  const collector = new Collector(mod, mod === caller ? callLine : undefined, fn);
   if (scope) {
-    for (const ref of scope.through) collector.use(ref.identifier.name, ref.resolved, lineOf(ref.identifier, mod));
-  } else {
-    for (const ref of lib().analyze(ast, { ecmaVersion: 2022, sourceType: 'script' }).globalScope.through) {
-      collector.use(ref.identifier.name, mod?.top.set.get(ref.identifier.name) ?? null);
+    const uses = usesOf(scope.block, scope.through);
+    const block = scope.block;
+    // A function or class declaration's own name: rebuilt as a named expression, it names itself there too.
+    const ownName = (block.type === 'FunctionDeclaration' || block.type === 'ClassDeclaration') && block.id ? block.id.name : undefined;
+    for (const ref of scope.through) {
+      if (ref.identifier.name === ownName && ref.resolved?.defs[0]?.node === block) continue;
+      collector.use(ref.identifier.name, ref.resolved, lineOf(ref.identifier, mod), uses.get(ref.identifier.name));
     }
+  } else {
+    const through = lib().analyze(ast, { ecmaVersion: 2022, sourceType: 'script' }).globalScope.through;
+    const uses = usesOf(ast, through);
+    for (const ref of through) collector.use(ref.identifier.name, mod?.top.set.get(ref.identifier.name) ?? null, undefined, uses.get(ref.identifier.name));
   }
   const shipped = collector.rewrite(`(${source})`, 0, ast, scope ? lineOf(scope.block, mod) : callLine).slice(1, -1);
   return collector.result(shipped, fn.name);
@@ -392,7 +407,7 @@ function scopeAt(mod: ModuleInfo, line: number, column: number): Scope | undefin
   let best: Scope | undefined;
   for (const scope of mod.sm.scopes) {
     const b = scope.block;
-    if (!/Function/.test(b.type) || b.start > offset || b.end <= offset) continue;
+    if (!/Function|Class/.test(b.type) || b.start > offset || b.end <= offset) continue;
     if (!best || b.end - b.start < best.block.end - best.block.start) best = scope;
   }
   return best;
@@ -548,40 +563,65 @@ const COMPILER_HELPERS: Record<string, string> = {
 type Constant = ShippedFunction['constants'][number]['value'];
 const NOT_PRIMITIVE = Symbol('not primitive');
 
-/** Collects what a function and the declarations it ships need, each name once. */
+/** A binding's value could not be read (no inspector, or the function is not a closure V8 shows). */
+const NO_VALUE = Symbol('no value');
+
+/**
+ * Collects what a function and the declarations it ships need, each name once.
+ *
+ * The role decides what happens to a name that cannot follow the function as
+ * code: for the function given to spawn (`spawned`), a GreenClosureError that
+ * says what to do; for a function found among the values a green thread gets
+ * (`value`), the same error, which the caller turns into "call it on the hub".
+ */
 class Collector {
-  private readonly imports: ShippedFunction['imports'] = [];
-  private readonly requires: ShippedFunction['requires'] = [];
-  private readonly constants: ShippedFunction['constants'] = [];
-  private readonly declarations: { name: string; source: string; start: number }[] = [];
-  private readonly seen = new Set<string>();
+  private imports: ShippedFunction['imports'] = [];
+  private requires: ShippedFunction['requires'] = [];
+  private constants: ShippedFunction['constants'] = [];
+  private declarations: { name: string; source: string; start: number }[] = [];
+  private captures: ShippedFunction['captures'] = [];
+  private seen = new Map<string, Variable | null>();
   private cjsLocals = false;
+  private readonly values = new Map<string, unknown>();
 
   constructor(
     private readonly mod: ModuleInfo | undefined,
     private readonly callLine: number | undefined,
+    /** The function itself, whose closure the values of captured names are read from. */
+    private readonly fn: Function,
   ) {}
 
   /**
    * Ships what `name` refers to. `variable` is its binding, null when it resolves
    * to no declaration; `line` is where it is used, undefined when the function
-   * was not found in its module's text (then the declaration is guessed).
+   * was not found in its module's text (then the declaration is guessed); `use`
+   * is what the function that uses it does with it.
    */
-  use(name: string, variable: Variable | null, line?: number): void {
-    if (this.seen.has(name)) return;
-    this.seen.add(name);
+  use(name: string, variable: Variable | null, line?: number, use: Use = NO_USE): void {
+    if (this.seen.has(name)) {
+      const before = this.seen.get(name);
+      // One name, two bindings (a local shadows a top-level one that a shipped function uses): they would share one slot.
+      if (variable && before && before !== variable && this.mod) {
+        throw new GreenClosureError(name, `${this.mod.display}:${lineOf(variable.defs[0].name, this.mod)}`, 'a name that also means another binding in a function shipped along (rename one of them)');
+      }
+      return;
+    }
+    this.seen.set(name, variable);
     const mod = this.mod;
     if (variable && mod) {
       // A loader's helper (esbuild's __name) is a top-level var of the compiled module: ship our own copy.
       if (variable.scope === mod.top && mod.compiled && name in COMPILER_HELPERS) return this.helper(name);
-      if (variable.scope === mod.top) return this.topLevel(name, variable);
+      if (variable.scope === mod.top) return this.topLevel(name, variable, use);
       const def = variable.defs[0];
       // Inside a top-level class, its own name is a class-scope binding of that same class.
       const outer = mod.top.set.get(name);
-      if (def.type === 'ClassName' && outer?.defs.some((d) => d.node === def.node)) return this.topLevel(name, outer);
-      throw new GreenClosureError(name, `${mod.display}:${lineOf(def.name, this.mod)}`, localWhy(def, variable.scope));
+      if (def.type === 'ClassName' && outer?.defs.some((d) => d.node === def.node)) return this.topLevel(name, outer, use);
+      return this.local(name, variable, use);
     }
-    if (name in globalThis) return;
+    // A script's own var or function (node -e, the REPL) lives on the global object: its value is captured.
+    if (!mod && scriptGlobal(name)) return this.capture(name, true, true);
+    // A global, or one looked for with `typeof` (a helper's check for a newer global): the same on the other side.
+    if (name in globalThis || use.probed) return;
     if (mod?.cjs && CJS_LOCALS.has(name)) {
       this.cjsLocals = true;
       return;
@@ -590,15 +630,73 @@ class Collector {
       throw new GreenClosureError(name, this.at(line), `the sending module's CommonJS \`${name}\` object, which stays in this thread`);
     }
     if (mod && name in COMPILER_HELPERS) return this.helper(name);
+    // Code V8 compiled without a file (node -e, the REPL): its script's bindings are read from the closure.
+    if (!mod && this.valueOf(name, false) !== NO_VALUE) return this.capture(name, false);
     throw this.undeclared(name, line);
+  }
+
+  /** A binding of an enclosing function or block: its value at spawn time, copied. */
+  private local(name: string, variable: Variable, use: Use): void {
+    const def = variable.defs[0];
+    const where = `${this.mod!.display}:${lineOf(def.name, this.mod)}`;
+    if (use.written) throw this.assigns(name, where);
+    const again = reassignment(variable);
+    if (again) throw this.reassigned(name, where, again);
+    if (use.mutated) throw this.changes(name, where);
+    this.capture(name, false);
   }
 
   private helper(name: string): void {
     this.declarations.push({ name, source: COMPILER_HELPERS[name], start: -1 });
   }
 
+  private capture(name: string, outer: boolean, global = false): void {
+    this.captures.push(global ? { name, outer, global } : { name, outer });
+  }
+
+  /** The current value of a name the function closes over (read once per description). */
+  private valueOf(name: string, outer: boolean): unknown {
+    if (this.values.has(name)) return this.values.get(name);
+    let value: unknown = NO_VALUE;
+    try {
+      const found = closureValues(this.fn, [{ name, outer }]);
+      if (found.has(name)) value = found.get(name);
+    } catch {
+      // no inspector: the name cannot be judged by its value
+    }
+    this.values.set(name, value);
+    return value;
+  }
+
   private at(line = this.callLine): string {
     return line === undefined ? this.mod!.display : `${this.mod!.display}:${line}`;
+  }
+
+  private assigns(name: string, where: string): GreenClosureError {
+    return new GreenClosureError(
+      name,
+      where,
+      'which the function assigns: a green thread cannot assign a variable of this thread. Return the new value instead (`x = await g.result`), or keep it in a hub object (Queue, Event)',
+      false,
+    );
+  }
+
+  private reassigned(name: string, where: string, at: Reference): GreenClosureError {
+    return new GreenClosureError(
+      name,
+      where,
+      `which is assigned again at line ${lineOf(at.identifier, this.mod)}, so a green thread would see a stale copy: pass its current value as an argument (spawn(fn, ${name})), or make it a const`,
+      false,
+    );
+  }
+
+  private changes(name: string, where: string): GreenClosureError {
+    return new GreenClosureError(
+      name,
+      where,
+      `an object the function changes: a green thread gets a copy of it, so the change would be lost. Return what the green thread computed (\`await g.result\`), or pass a callback that changes it here: spawn(fn, (v) => ${name}.push(v))`,
+      false,
+    );
   }
 
   /** A free name that resolves to nothing; without a line, guess its declaration from the spawn call's line. */
@@ -626,7 +724,7 @@ class Collector {
     );
   }
 
-  private topLevel(name: string, variable: Variable): void {
+  private topLevel(name: string, variable: Variable, use: Use): void {
     const mod = this.mod!;
     const def = variable.defs[variable.defs.length - 1];
     const where = `${mod.display}:${lineOf(def.name, this.mod)}`;
@@ -643,33 +741,114 @@ class Collector {
       this.imports.push({ local: name, specifier: this.resolve(String(def.parent.source.value), where), imported });
       return;
     }
-    if (node.type === 'FunctionDeclaration' || node.type === 'ClassDeclaration') {
-      return this.declaration(name, node, mod.text.slice(node.start, node.end), node.start);
+    if (node.type === 'ClassDeclaration') return this.declaration(name, node, mod.text.slice(node.start, node.end), node.start);
+    if (node.type === 'FunctionDeclaration') return this.code(name, node, mod.text.slice(node.start, node.end), node.start);
+    if (node.type !== 'VariableDeclarator' || def.parent?.type !== 'VariableDeclaration') {
+      throw new GreenClosureError(name, where, 'a top-level binding that cannot be shipped');
     }
-    if (node.type === 'VariableDeclarator' && def.parent?.type === 'VariableDeclaration') {
-      const kind = def.parent.kind;
-      const required = mod.cjs ? requireBinding(node, name) : undefined;
-      if (required) {
-        this.requires.push({ local: name, ...required });
-        return;
-      }
-      if (kind !== 'const') throw new GreenClosureError(name, where, `a top-level \`${kind}\`, which is mutable state`);
-      if (node.id.type !== 'Identifier') throw new GreenClosureError(name, where, 'a top-level destructured const, computed in this thread');
-      const init = node.init;
-      const fnInit = functionInit(init);
-      if (fnInit) {
-        const prefix = 'const ';
-        return this.declaration(name, node, prefix + mod.text.slice(node.start, node.end) + ';', node.start - prefix.length, fnInit);
-      }
-      const value = primitive(init);
-      if (value !== NOT_PRIMITIVE) {
-        this.constants.push({ name, value });
-        return;
-      }
+    const kind = def.parent.kind;
+    const required = mod.cjs ? requireBinding(node, name) : undefined;
+    if (required) {
+      this.requires.push({ local: name, ...required });
+      return;
+    }
+    if (use.written) throw this.assigns(name, where);
+    const again = reassignment(variable);
+    if (again) throw this.reassigned(name, where, again);
+    const init = compiledHelperInit(node.init);
+    const fnInit = node.id.type === 'Identifier' ? functionInit(init) : undefined;
+    if (fnInit) {
+      const prefix = 'const ';
+      return this.code(name, node, prefix + mod.text.slice(node.start, node.end) + ';', node.start - prefix.length, fnInit);
+    }
+    const literal = node.id.type === 'Identifier' ? primitive(init) : NOT_PRIMITIVE;
+    if (literal !== NOT_PRIMITIVE) {
+      this.constants.push({ name, value: literal });
+      return;
+    }
+    // Anything else is judged by its value now: copied if it can be, else computed again on the other side.
+    const value = this.valueOf(name, true);
+    if (value === NO_VALUE) {
       const objectLike = /^(Object|Array|New)Expression$/.test(init?.type ?? '') || (init?.type === 'Literal' && 'regex' in init && !!init.regex);
-      throw new GreenClosureError(name, where, objectLike ? 'a top-level const holding an object' : 'a top-level const computed when its module ran, in this thread');
+      throw new GreenClosureError(name, where, objectLike ? `a top-level ${kind} holding an object` : `a top-level ${kind} computed when its module ran, in this thread`);
     }
-    throw new GreenClosureError(name, where, 'a top-level binding that cannot be shipped');
+    if (typeof value === 'function') {
+      if (this.recompute(name, node, init)) return;
+      return this.capture(name, true);
+    }
+    if (copiesFaithfully(value)) {
+      if (use.mutated) throw this.changes(name, where);
+      return this.capture(name, true);
+    }
+    if (this.recompute(name, node, init)) return;
+    throw new GreenClosureError(
+      name,
+      where,
+      `a top-level ${kind} holding ${describeValue(value)} built when its module ran, which cannot be copied to another thread and is not computed from imports and constants alone. Call it through a function of this module (a function that uses it runs on the hub), or build it inside the green thread`,
+    );
+  }
+
+  /**
+   * A top-level function: shipped as source when it can be, with what it uses;
+   * otherwise (it assigns or changes state of this thread, or uses what cannot
+   * be copied) its value is captured, and a green thread calls it on the hub.
+   */
+  private code(name: string, node: Acorn.AnyNode, source: string, base: number, fnNode: Acorn.AnyNode = node): void {
+    const saved = this.save();
+    try {
+      this.declaration(name, node, source, base, fnNode);
+    } catch (e) {
+      if (!(e instanceof GreenClosureError) && !(e instanceof GreenShipError)) throw e;
+      this.restore(saved);
+      this.seen.set(name, this.mod!.top.set.get(name) ?? null);
+      this.capture(name, true);
+    }
+  }
+
+  /**
+   * `const name = init` computed again in the carrier, when `init` uses only
+   * what can follow it (imports, globals, constants, shippable functions).
+   * False, with nothing recorded, when it cannot be.
+   */
+  private recompute(name: string, node: Acorn.VariableDeclarator, init: Acorn.Expression | null | undefined): boolean {
+    const mod = this.mod!;
+    if (!init || node.id.type !== 'Identifier') return false;
+    for (const n of walk(init)) {
+      // `this`, `arguments` and `super` mean something else in the carrier; a nested function's own are its business.
+      if (/^(ThisExpression|Super|AwaitExpression|YieldExpression|MetaProperty)$/.test(n.type) && !insideFunction(init, n)) return false;
+    }
+    const saved = this.save();
+    try {
+      for (const ref of referencesIn(mod, init)) {
+        if (ref.identifier.name === name) continue;
+        this.use(ref.identifier.name, ref.resolved, lineOf(ref.identifier, mod), NO_USE);
+      }
+      const text = `const ${name} = ${mod.text.slice(init.start, init.end)};`;
+      const base = init.start - `const ${name} = `.length;
+      this.declarations.push({ name, source: this.rewrite(text, base, init, lineOf(node, mod)), start: node.start });
+      return true;
+    } catch (e) {
+      if (!(e instanceof GreenClosureError) && !(e instanceof GreenShipError)) throw e;
+      this.restore(saved);
+      this.seen.set(name, mod.top.set.get(name) ?? null);
+      return false;
+    }
+  }
+
+  private save() {
+    return {
+      imports: [...this.imports],
+      requires: [...this.requires],
+      constants: [...this.constants],
+      declarations: [...this.declarations],
+      captures: [...this.captures],
+      seen: new Map(this.seen),
+      cjsLocals: this.cjsLocals,
+    };
+  }
+
+  private restore(s: ReturnType<Collector['save']>): void {
+    Object.assign(this, s);
   }
 
   /** Ships a top-level declaration as source, and then what it uses. */
@@ -681,7 +860,9 @@ class Collector {
       this.use('__name', this.mod!.top.set.get('__name') ?? null);
     }
     const scope = this.mod!.sm.acquire(fnNode);
-    for (const ref of scope?.through ?? []) this.use(ref.identifier.name, ref.resolved, lineOf(ref.identifier, this.mod));
+    const through = scope?.through ?? [];
+    const uses = usesOf(fnNode, through);
+    for (const ref of through) this.use(ref.identifier.name, ref.resolved, lineOf(ref.identifier, this.mod), uses.get(ref.identifier.name));
     entry.source = this.rewrite(source, base, node, lineOf(node, this.mod));
   }
 
@@ -727,6 +908,7 @@ class Collector {
       requires: Object.freeze(this.requires.map((r) => Object.freeze({ ...r, path: Object.freeze(r.path) }))) as ShippedFunction['requires'],
       declarations: Object.freeze(declarations) as ShippedFunction['declarations'],
       constants: Object.freeze(this.constants.map((c) => Object.freeze(c))) as ShippedFunction['constants'],
+      captures: Object.freeze(this.captures.map((c) => Object.freeze(c))) as ShippedFunction['captures'],
       cjsLocals: this.cjsLocals,
     };
     const json = JSON.stringify(content, (_key, value: unknown) => (typeof value === 'bigint' ? { bigint: String(value) } : value));
@@ -838,13 +1020,59 @@ function functionInit(init: Acorn.AnyNode | null | undefined): Acorn.AnyNode | u
   return undefined;
 }
 
-/** Every node under `root`, depth first. */
-function* walk(root: Acorn.Node): Generator<Acorn.AnyNode> {
-  yield root as Acorn.AnyNode;
-  for (const [key, value] of Object.entries(root)) {
-    if (key === 'loc' || value === null || typeof value !== 'object') continue;
-    for (const child of Array.isArray(value) ? value : [value]) {
-      if (child && typeof child === 'object' && typeof (child as Acorn.Node).type === 'string') yield* walk(child as Acorn.Node);
+/**
+ * Where `variable` is assigned after its declaration, or undefined when it
+ * never is. The update clause of a `for (let ...)` loop does not count: each
+ * turn of the loop has its own binding, which a closure made in it keeps.
+ */
+function reassignment(variable: Variable): Reference | undefined {
+  const scope = variable.scope;
+  const update = scope.type === 'for' ? (scope.block as Acorn.ForStatement).update : null;
+  for (const ref of variable.references) {
+    if (!ref.isWrite() || ref.init) continue;
+    if (update && ref.identifier.start >= update.start && ref.identifier.end <= update.end) continue;
+    return ref;
+  }
+  return undefined;
+}
+
+/** tsc's helpers are `(this && this.__x) || function ...`: at a module's top level, the function. */
+function compiledHelperInit(init: Acorn.Expression | null | undefined): Acorn.Expression | null | undefined {
+  if (init?.type !== 'LogicalExpression' || init.operator !== '||') return init;
+  const left = init.left;
+  return left.type === 'LogicalExpression' && left.operator === '&&' && left.left.type === 'ThisExpression' ? init.right : init;
+}
+
+/** `node` sits inside a non-arrow function within `root` (where `this` and `arguments` are its own). */
+function insideFunction(root: Acorn.Node, node: Acorn.Node): boolean {
+  for (const n of walk(root)) {
+    if (n !== root && (n.type === 'FunctionExpression' || n.type === 'FunctionDeclaration') && n.start <= node.start && node.end <= n.end) return true;
+  }
+  return false;
+}
+
+/** References from inside `init` to names declared outside it. */
+function referencesIn(mod: ModuleInfo, init: Acorn.Node): Reference[] {
+  const out: Reference[] = [];
+  const within = (n: Acorn.Node) => n.start >= init.start && n.end <= init.end;
+  for (const scope of mod.sm.scopes) {
+    const b = scope.block;
+    const refs = b.start >= init.start && b.end <= init.end ? scope.through : scope === mod.top || scope === mod.sm.globalScope ? (scope as Scope & { references?: Reference[] }).references ?? [] : [];
+    for (const ref of refs) {
+      if (!within(ref.identifier)) continue;
+      if (ref.resolved && within(ref.resolved.defs[0]?.name ?? ref.identifier) && ref.resolved.scope !== mod.top) continue;
+      if (!out.includes(ref)) out.push(ref);
     }
   }
+  return out;
+}
+
+
+/**
+ * A var or function a script (node -e, the REPL) declared: an own global
+ * that cannot be deleted, unlike the globals Node and V8 define.
+ */
+function scriptGlobal(name: string): boolean {
+  const d = Object.getOwnPropertyDescriptor(globalThis, name);
+  return !!d && !d.configurable && name !== 'NaN' && name !== 'Infinity' && name !== 'undefined';
 }

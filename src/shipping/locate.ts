@@ -21,8 +21,8 @@
  * Runs on any thread (hub or carrier).
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { ask, inspectorSession, withFunction } from './inspector.js';
 
 export interface FunctionSite {
   scriptId: string;
@@ -33,45 +33,6 @@ export interface FunctionSite {
   /** 0-based line and column of the function (its parameter list) in `source`. */
   line: number;
   column: number;
-}
-
-interface InspectorSession {
-  connect(): void;
-  post(method: string, params: object, cb: (err: Error | null, result: any) => void): void;
-  on(event: string, listener: (message: { params: any }) => void): void;
-  removeAllListeners(event: string): void;
-}
-
-let session: InspectorSession | null | undefined;
-const PROBE = '__greenthreadLocateProbe__';
-
-function getSession(): InspectorSession | null {
-  if (session !== undefined) return session;
-  try {
-    const { Session } = createRequire(import.meta.url)('node:inspector') as { Session: new () => InspectorSession };
-    const s = new Session();
-    s.connect();
-    session = s;
-  } catch {
-    // Node built without the inspector: callers fall back to reading files.
-    session = null;
-  }
-  return session;
-}
-
-/** An in-process session answers synchronously; this makes that explicit. */
-function post(s: InspectorSession, method: string, params: object = {}): any {
-  let out: any;
-  let failure: Error | null = null;
-  let answered = false;
-  s.post(method, params, (err, result) => {
-    answered = true;
-    failure = err;
-    out = result;
-  });
-  if (!answered) throw new Error(`inspector did not answer ${method} synchronously`);
-  if (failure) throw failure;
-  return out;
 }
 
 const sources = new Map<string, { url: string; isModule: boolean; source: string }>();
@@ -114,49 +75,40 @@ function scriptOnDisk(file: string, fn: Function, line: number, column: number):
  *   probably defined in: checked against the file on disk, it saves a debugger round.
  */
 export function locateFunction(fn: Function, expectedFile?: string): FunctionSite | undefined {
-  const s = getSession();
+  const s = inspectorSession();
   if (!s) return undefined;
-  const g = globalThis as Record<string, unknown>;
   try {
-    g[PROBE] = fn;
-    const { result } = post(s, 'Runtime.evaluate', { expression: `globalThis.${PROBE}`, objectGroup: 'greenthread' });
-    const props = post(s, 'Runtime.getProperties', { objectId: result.objectId, ownProperties: true });
-    const loc = (props.internalProperties as { name: string; value?: { value?: any } }[] | undefined)?.find(
-      (p) => p.name === '[[FunctionLocation]]',
-    )?.value?.value as { scriptId: string; lineNumber: number; columnNumber: number } | undefined;
-    if (!loc) return undefined;
-    let script = sources.get(loc.scriptId);
-    if (!script && expectedFile) {
-      script = scriptOnDisk(expectedFile, fn, loc.lineNumber, loc.columnNumber);
-      if (script) sources.set(loc.scriptId, script);
-    }
-    if (!script) {
-      // Enabling the debugger replays every script parsed so far, with its URL; it stays enabled only for this lookup.
-      const parsed = new Map<string, { url: string; isModule: boolean }>();
-      s.on('Debugger.scriptParsed', ({ params }) => {
-        if (params.scriptId === loc.scriptId) parsed.set(params.scriptId, { url: params.url, isModule: !!params.isModule });
-      });
-      try {
-        post(s, 'Debugger.enable');
-        const info = parsed.get(loc.scriptId);
-        if (!info) return undefined;
-        const { scriptSource } = post(s, 'Debugger.getScriptSource', { scriptId: loc.scriptId });
-        script = { ...info, source: scriptSource as string };
-        sources.set(loc.scriptId, script);
-      } finally {
-        s.removeAllListeners('Debugger.scriptParsed');
-        post(s, 'Debugger.disable');
+    return withFunction(s, fn, (internal) => {
+      const loc = internal.find((p) => p.name === '[[FunctionLocation]]')?.value?.value as
+        | { scriptId: string; lineNumber: number; columnNumber: number }
+        | undefined;
+      if (!loc) return undefined;
+      let script = sources.get(loc.scriptId);
+      if (!script && expectedFile) {
+        script = scriptOnDisk(expectedFile, fn, loc.lineNumber, loc.columnNumber);
+        if (script) sources.set(loc.scriptId, script);
       }
-    }
-    return { scriptId: loc.scriptId, ...script, line: loc.lineNumber, column: loc.columnNumber };
+      if (!script) {
+        // Enabling the debugger replays every script parsed so far, with its URL; it stays enabled only for this lookup.
+        const parsed = new Map<string, { url: string; isModule: boolean }>();
+        s.on('Debugger.scriptParsed', ({ params }) => {
+          if (params.scriptId === loc.scriptId) parsed.set(params.scriptId, { url: params.url, isModule: !!params.isModule });
+        });
+        try {
+          ask(s, 'Debugger.enable');
+          const info = parsed.get(loc.scriptId);
+          if (!info) return undefined;
+          const { scriptSource } = ask(s, 'Debugger.getScriptSource', { scriptId: loc.scriptId });
+          script = { ...info, source: scriptSource as string };
+          sources.set(loc.scriptId, script);
+        } finally {
+          s.removeAllListeners('Debugger.scriptParsed');
+          ask(s, 'Debugger.disable');
+        }
+      }
+      return { scriptId: loc.scriptId, ...script, line: loc.lineNumber, column: loc.columnNumber };
+    });
   } catch {
     return undefined;
-  } finally {
-    delete g[PROBE];
-    try {
-      post(s, 'Runtime.releaseObjectGroup', { objectGroup: 'greenthread' });
-    } catch {
-      // nothing held
-    }
   }
 }

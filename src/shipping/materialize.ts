@@ -103,26 +103,41 @@ async function buildFunction(desc: ShippedFunction): Promise<Function> {
 
   // One scope for all declarations, so they see each other (and themselves) as in their module.
   // The declarations come back too, so that spawning one of them from here can reuse this descriptor.
+  // Captured values arrive with each call: the declarations and the function are then made per call,
+  // in a scope that holds them.
   const declared = desc.declarations.map((d) => d.name);
+  const captured = (desc.captures ?? []).map((c) => c.name);
+  const inner = [...desc.declarations.map((d) => d.source), `return [(${desc.source}), { ${declared.join(', ')} }];`];
   const body = [
     desc.cjs ? '' : '"use strict";',
-    ...desc.declarations.map((d) => d.source),
-    `return [(${desc.source}), { ${declared.join(', ')} }];`,
+    ...(captured.length ? [`return function (${captured.join(', ')}) {`, ...inner, '};'] : inner),
     `//# sourceURL=${desc.moduleUrl ?? `greenthread:spawned/${desc.name}`}`,
   ].join('\n');
-  let fn: Function;
-  let declarations: Record<string, unknown>;
+  let made: unknown;
   try {
-    [fn, declarations] = new Function(...names, body)(...values) as [Function, Record<string, unknown>];
+    made = new Function(...names, body)(...values);
   } catch (e) {
     throw new GreenShipError(`${what} cannot be rebuilt in the carrier: ${(e as Error).message}`, { cause: e });
   }
-  rebuilt.set(fn, desc);
-  for (const [name, value] of Object.entries(declarations)) {
-    if (typeof value === 'function' && !rebuilt.has(value)) rebuilt.set(value, { parent: desc, name });
-  }
-  return fn;
+  const remember = ([fn, declarations]: [Function, Record<string, unknown>]): Function => {
+    rebuilt.set(fn, desc);
+    for (const [name, value] of Object.entries(declarations)) {
+      if (typeof value === 'function' && !rebuilt.has(value)) rebuilt.set(value, { parent: desc, name });
+    }
+    return fn;
+  };
+  if (!captured.length) return remember(made as [Function, Record<string, unknown>]);
+  const factory = made as (...values: unknown[]) => [Function, Record<string, unknown>];
+  // The captured values come first, as one array (see ./capture.ts).
+  const call = function (this: unknown, values: unknown[], ...args: unknown[]): unknown {
+    return remember(factory(...values)).apply(this, args);
+  };
+  factories.set(call, (values) => remember(factory(...values)));
+  return call;
 }
+
+/** For functions built from a descriptor with captures: the function itself, made from its captured values. */
+const factories = new WeakMap<Function, (values: unknown[]) => Function>();
 
 /**
  * Functions this carrier rebuilt, with what they were rebuilt from: the
@@ -173,4 +188,48 @@ async function importOrThrow(url: string, what: string): Promise<Record<string, 
     }
     throw new GreenShipError(`${what}: cannot import '${url}': ${(e as Error).message}`, { cause: e });
   }
+}
+
+const SHIPPED_VALUE = Buffer.from('$greenFn');
+
+/** Whether serialized bytes may hold a shipped function value: a byte search that lets plain data skip the walk. */
+export function mayHoldShipped(bytes: Uint8Array): boolean {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(SHIPPED_VALUE) !== -1;
+}
+
+interface ShippedValueMarker {
+  $greenFn: { shipped: ShippedFunction; captured: unknown[] };
+}
+
+function isShippedValue(v: unknown): v is ShippedValueMarker {
+  return v !== null && typeof v === 'object' && '$greenFn' in v && Object.keys(v).length === 1;
+}
+
+/**
+ * Replaces the shipped function values in a value just received (arrays,
+ * plain objects, Maps, Sets) by the functions, rebuilt here. Returns the
+ * (same, changed) value.
+ */
+export async function reviveShipped<T>(value: T, depth = 0): Promise<T> {
+  if (isShippedValue(value)) {
+    const { shipped, captured } = value.$greenFn;
+    const fn = await materialize(shipped);
+    if (!shipped.captures?.length) return fn as T;
+    return factories.get(fn)!(await reviveShipped(captured, depth + 1)) as T;
+  }
+  if (value === null || typeof value !== 'object' || depth > 32 || ArrayBuffer.isView(value)) return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = await reviveShipped(value[i], depth + 1);
+  } else if (value instanceof Map) {
+    const entries = [...value.entries()];
+    value.clear();
+    for (const [k, v] of entries) value.set(await reviveShipped(k, depth + 1), await reviveShipped(v, depth + 1));
+  } else if (value instanceof Set) {
+    const items = [...value];
+    value.clear();
+    for (const item of items) value.add(await reviveShipped(item, depth + 1));
+  } else if (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null) {
+    for (const key of Object.keys(value)) (value as Record<string, unknown>)[key] = await reviveShipped((value as Record<string, unknown>)[key], depth + 1);
+  }
+  return value;
 }

@@ -32,6 +32,14 @@ export interface ShippedFunction {
   declarations: { name: string; source: string }[];
   /** Top-level consts bound to primitive literals. */
   constants: { name: string; value: string | number | boolean | null | undefined | bigint }[];
+  /**
+   * Names whose values are read from the function's closure at each call and
+   * sent with it, as the call's first argument (an array in this order).
+   * `outer`: a top-level name of the module, looked up from the outermost
+   * scope (an enclosing function may shadow it); `global`: a script's own
+   * global (node -e, the REPL), read from the global object. Empty for most functions.
+   */
+  captures: { name: string; outer: boolean; global?: true }[];
   /** The receiver must provide `require`, `__filename` and `__dirname` of the defining CommonJS module. */
   cjsLocals: boolean;
 }

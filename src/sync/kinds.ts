@@ -8,5 +8,6 @@ import './event.js';
 import './semaphore.js';
 import './queue.js';
 import './pool.js';
+import './callback.js';
 import '../net/socket.js';
 import '../net/http.js';

@@ -7,7 +7,7 @@
  */
 import { carrierBackend } from '../backend.js';
 import { GreenArgumentError, HubBlockingError } from '../errors.js';
-import { GreenThread, packArgs, shipFunction } from '../green-thread.js';
+import { GreenThread, packCall } from '../green-thread.js';
 import { getHub } from '../hub-access.js';
 import type { PoolSpawnAnswer } from '../hub/objects/pool.js';
 import { callAsync, callBlocking, callNow, createObject } from './call.js';
@@ -88,8 +88,8 @@ export class GreenPool extends HubHandle {
    */
   spawn<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): GreenThread<Awaited<R>> | Promise<GreenThread<Awaited<R>>> {
     if (!carrierBackend()) return this.spawnAsync(fn, ...args);
-    const { bytes, handles } = packArgs(args);
-    const answer = callBlocking(this, 'spawn', [shipFunction(fn), bytes, handles], 'GreenPool.spawn') as PoolSpawnAnswer;
+    const { shipped, bytes, handles } = packCall(fn, args);
+    const answer = callBlocking(this, 'spawn', [shipped, bytes, handles], 'GreenPool.spawn') as PoolSpawnAnswer;
     if ('id' in answer) return new GreenThread(answer.id);
     try {
       return new FinishedThread(false, fn(...args)) as GreenThread<Awaited<R>>;
@@ -110,8 +110,8 @@ export class GreenPool extends HubHandle {
    */
   spawnN<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
     if (!carrierBackend()) throw new HubBlockingError('GreenPool.spawnN (use spawnAsync on the hub)');
-    const { bytes, handles } = packArgs(args);
-    const answer = callBlocking(this, 'spawn', [shipFunction(fn), bytes, handles, true], 'GreenPool.spawnN') as PoolSpawnAnswer;
+    const { shipped, bytes, handles } = packCall(fn, args);
+    const answer = callBlocking(this, 'spawn', [shipped, bytes, handles, true], 'GreenPool.spawnN') as PoolSpawnAnswer;
     if ('id' in answer) return;
     try {
       const v = fn(...args);
@@ -124,9 +124,9 @@ export class GreenPool extends HubHandle {
   /** Starts `fn(...args)` in the pool once a slot is free; resolves to its GreenThread. */
   async spawnAsync<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Promise<GreenThread<Awaited<R>>> {
     if (carrierBackend()) return this.spawn(fn, ...args) as GreenThread<Awaited<R>>;
-    const { bytes, handles } = packArgs(args);
+    const { shipped, bytes, handles } = packCall(fn, args);
     // The descriptor is frozen and the arguments already serialized: nothing to copy.
-    const answer = (await callAsync(this, 'spawn', [shipFunction(fn), bytes, handles], true)) as PoolSpawnAnswer;
+    const answer = (await callAsync(this, 'spawn', [shipped, bytes, handles], true)) as PoolSpawnAnswer;
     const id = (answer as { id: number }).id;
     const hub = getHub();
     const record = hub.handoff.get(id);

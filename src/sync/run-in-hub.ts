@@ -5,7 +5,7 @@
  */
 import { carrierBackend } from '../backend.js';
 import { HubBlockingError } from '../errors.js';
-import { packArgs, shipFunction } from '../green-thread.js';
+import { packCall } from '../green-thread.js';
 
 /**
  * Ships `fn` to the hub (the same rules as spawn; a module URL stands for
@@ -28,7 +28,6 @@ import { packArgs, shipFunction } from '../green-thread.js';
 export function runInHub<A extends unknown[], R>(fn: ((...args: A) => R | Promise<R>) | URL, ...args: A): R {
   const b = carrierBackend();
   if (!b) throw new HubBlockingError('runInHub');
-  const shipped = shipFunction(fn);
-  const { bytes, handles } = packArgs(args);
+  const { shipped, bytes, handles } = packCall(fn, args);
   return b.runInHub(shipped, bytes, handles) as R;
 }

@@ -21,7 +21,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
-import { serialize } from '../../channel/channel.js';
+import { deserialize, serialize } from '../../channel/channel.js';
 import { Op } from '../../channel/ops.js';
 import { GreenArgumentError } from '../../errors.js';
 import type { HttpReturn, HttpServeRequest, HttpWrite, PackedRequests, PackedResponses } from '../../net/wire.js';
@@ -205,7 +205,9 @@ class HttpServeState extends HubObject {
 
   #startHandler(): void {
     this.#handlers++;
-    const t = this.hub.spawn(this.options.shipped, serialize([this.id]), { loop: 'http' });
+    // A handler that captures values gets them first (see carrier/main.ts's http loop).
+    const captured = this.options.captured ? (deserialize(this.options.captured) as unknown[]) : [];
+    const t = this.hub.spawn(this.options.shipped, serialize([...captured, this.id]), { loop: 'http' });
     t.endListeners.push(() => {
       this.#handlers--;
       this.#blocked.delete(t.id);

@@ -11,6 +11,7 @@ import { collect, revive, setReleaseSink } from '../../sync/handles.js';
 import type { Hub } from '../hub.js';
 import type { HubRequest } from '../types.js';
 import type { HubObject, Resolver } from './base.js';
+import { CallbackState } from './callback.js';
 import { EventState } from './event.js';
 import { PoolState } from './pool.js';
 import { QueueState } from './queue.js';
@@ -88,6 +89,17 @@ export class HubObjects implements Holds {
     const id = this.#nextId++;
     this.#table.set(id, make(id));
     return id;
+  }
+
+  /** Registers a function of the hub that green threads call (./callback.ts); returns its id. */
+  insertFunction(fn: Function): number {
+    return this.insert((id) => new CallbackState(id, fn));
+  }
+
+  /** The function registered as `id`, if it still is. */
+  functionOf(id: number): Function | undefined {
+    const obj = this.#table.get(id);
+    return obj instanceof CallbackState ? obj.fn : undefined;
   }
 
   get(id: number): HubObject | undefined {
