@@ -28,36 +28,29 @@ function expectClosure(err: any, identifier: string, marker: string, why: RegExp
 }
 
 describe('GreenClosureError', () => {
-  it('a closure over a local let of an enclosing function', () => {
-    const err = thrown(() => describeFunction(bad.makeClosure(), file, CALL_LINE));
-    expectClosure(err, 'local', '@local-let', /a local `let` of an enclosing function/);
-  });
-
-  it('a closure over a parameter', () => {
-    const err = thrown(() => describeFunction(bad.makeParamClosure(1), file, CALL_LINE));
-    expectClosure(err, 'step', '@param', /a parameter of an enclosing function/);
-  });
-
-  it('a local that shadows a shippable top-level function', () => {
-    const err = thrown(() => describeFunction(bad.makeShadowed(), file, CALL_LINE));
-    expectClosure(err, 'helper', '@shadow', /a local `const`/);
-    // while the top-level one ships
-    expect(describeFunction(bad.usesHelper, file).declarations.map((d: { name: string }) => d.name)).toEqual(['helper']);
-  });
-
-  it('a top-level let', () => {
+  it('a green thread assigning a variable of the hub', () => {
     const err = thrown(() => describeFunction(bad.usesTopLet, file, CALL_LINE));
-    expectClosure(err, 'counter', '@top-let', /a top-level `let`, which is mutable state/);
+    expectClosure(err, 'counter', '@top-let', /which the function assigns: .*Return the new value instead/);
+    expect(err.message).not.toMatch(/pass its value to spawn as an argument/);
   });
 
-  it('a top-level const holding an object', () => {
-    const err = thrown(() => describeFunction(bad.usesTopObject, file, CALL_LINE));
-    expectClosure(err, 'settings', '@top-object', /a top-level const holding an object/);
+  it('reading a variable that is assigned again: the line of the assignment, and the fix', () => {
+    const err = thrown(() => describeFunction(bad.readsTopLet, file, CALL_LINE));
+    expectClosure(err, 'counter', '@top-let', /assigned again at line \d+, so a green thread would see a stale copy: pass its current value as an argument/);
+    const local = thrown(() => describeFunction(bad.makeClosure(), file, CALL_LINE));
+    expectClosure(local, 'local', '@local-let', new RegExp(`assigned again at line ${markerLine('errors.mjs', '@local-again')}`));
   });
 
-  it('a top-level const computed at load time', () => {
-    const err = thrown(() => describeFunction(bad.usesComputed, file, CALL_LINE));
-    expectClosure(err, 'startedAt', '@top-computed', /computed when its module ran/);
+  it('changing an object of the hub (a copy would change)', () => {
+    const err = thrown(() => describeFunction(bad.changesTopObject, file, CALL_LINE));
+    expectClosure(err, 'settings', '@top-object', /an object the function changes: .*pass a callback/);
+    const local = thrown(() => describeFunction(bad.makeChanger(), file, CALL_LINE));
+    expectClosure(local, 'seen', '@local-set', /an object the function changes/);
+  });
+
+  it('a top-level object that cannot be copied nor computed again', () => {
+    const err = thrown(() => describeFunction(bad.usesConn, file, CALL_LINE));
+    expectClosure(err, 'conn', '@top-conn', /holding a Conn built when its module ran, which cannot be copied/);
   });
 
   it('the CommonJS exports and module objects', () => {
@@ -78,6 +71,17 @@ describe('GreenClosureError', () => {
     expect(err).toBeInstanceOf(GreenClosureError);
     expect(err.identifier).toBe('someLocal');
     expect(err.location).toBe('<unknown>');
+  });
+});
+
+describe('closures that ship', () => {
+  it('parameters and locals of enclosing functions, top-level objects and computed constants are captured by value', () => {
+    expect(describeFunction(bad.makeParamClosure(1), file).captures).toEqual([{ name: 'step', outer: false }]);
+    expect(describeFunction(bad.usesTopObject, file).captures).toEqual([{ name: 'settings', outer: true }]);
+    expect(describeFunction(bad.usesComputed, file).captures).toEqual([{ name: 'startedAt', outer: true }]);
+    // The local helper is a captured value (a function), the top-level one ships as source.
+    expect(describeFunction(bad.makeShadowed(), file).captures).toEqual([{ name: 'helper', outer: false }]);
+    expect(describeFunction(bad.usesHelper, file).declarations.map((d: { name: string }) => d.name)).toEqual(['helper']);
   });
 });
 

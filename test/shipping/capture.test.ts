@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { loadFixture } from './helpers.js';
+
+// The fixture spawns from its own module, loaded by Node itself (see helpers.ts).
+const fx = loadFixture('capture.mjs');
+
+describe('a spawned function captures by value', () => {
+  it('module constants computed by an expression, a template, process.env, a never-assigned let, an object', async () => {
+    expect(await fx.constants()).toEqual(['https://example.com/x', 6, process.env.HOME, 'limit 6', 'read only', 3, ['a']]);
+  });
+
+  it('a value that cannot be copied but is computed from imports is computed again (promisify(setTimeout))', async () => {
+    expect(await fx.recomputed()).toBe('function');
+  });
+
+  it('the values it had when spawned: a later change on the hub is not seen', async () => {
+    expect(await fx.snapshot()).toBe(1);
+  });
+
+  it('each turn of a for (let ...) loop gives its own value', async () => {
+    expect(await fx.loop()).toEqual([0, 10, 20]);
+  });
+
+  it('hub objects it captures stay themselves', async () => {
+    expect(await fx.hubObject()).toBe('set');
+  });
+
+  it('a captured object that cannot be copied is refused at spawn, naming it and what it holds', () => {
+    let err: any;
+    try {
+      fx.uncopyableLocal();
+    } catch (e) {
+      err = e;
+    }
+    expect(err?.code).toBe('ERR_GREEN_CLOSURE');
+    expect(err.identifier).toBe('socket');
+    expect(err.message).toMatch(/holds a Socket, which cannot be copied/);
+  });
+});
+
+describe('functions among its values', () => {
+  it('a callback given to a function that spawns it (as fibers libraries do) runs in the green thread', async () => {
+    expect(await fx.callerCallback(41)).toEqual([42, true]);
+  });
+
+  it('a pure function passed as an argument ships and runs in the green thread', async () => {
+    expect(await fx.shippedCallback()).toEqual([46, true]);
+  });
+
+  it('one that changes state of the hub runs on the hub, called from the green thread', async () => {
+    expect(await fx.hubCallback()).toEqual({ lines: ['one', 'two'], sides: [false, false] });
+  });
+
+  it('a module function that assigns module state runs on the hub', async () => {
+    expect(await fx.stateHelper()).toEqual([3, 2]);
+  });
+
+  it('an async callback on the hub is awaited; its error reaches the green thread as itself', async () => {
+    expect(await fx.asyncHubCallback()).toBe('k! 1');
+    expect(await fx.hubCallbackError()).toEqual(['TypeError', 'boom on the hub']);
+  });
+
+  it('functions that capture functions, at any depth', async () => {
+    expect(await fx.nested()).toBe(41);
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * Code as compilers emit it: an application written in TypeScript, compiled
+ * by tsc (CommonJS and ES module output) and esbuild (the same, and a
+ * bundle), spawns its own functions. Each run is a real `node` process.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import ts from 'typescript';
+import * as esbuild from 'esbuild';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const source = readFileSync(join(repo, 'test/fixtures/shipping/compiled/app.ts'), 'utf8');
+const dir = mkdtempSync(join(tmpdir(), 'greenthread-compiled-'));
+mkdirSync(join(dir, 'node_modules'));
+symlinkSync(repo, join(dir, 'node_modules/greenthread'));
+symlinkSync(join(repo, 'node_modules/js-yaml'), join(dir, 'node_modules/js-yaml'));
+writeFileSync(join(dir, 'marker.txt'), 'marker');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const expected = {
+  results: [1, 2].map((n) => ({ n, doc: { a: 1, b: ['x', 'y'] }, root: true, limit: 6, read: 'marker', scratch: true })),
+  seen: ['from the green thread'],
+};
+
+function run(file: string, code: string): unknown {
+  writeFileSync(join(dir, file), code);
+  const out = execFileSync(process.execPath, [file], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+function tsc(module: ts.ModuleKind): string {
+  return ts.transpileModule(source, {
+    compilerOptions: { module, target: ts.ScriptTarget.ES2022, esModuleInterop: true, lib: ['lib.esnext.d.ts'] },
+  }).outputText;
+}
+
+describe('compiled TypeScript spawns its own functions', () => {
+  it('tsc, CommonJS (__importDefault, __importStar, using lowered)', () => {
+    const code = tsc(ts.ModuleKind.CommonJS);
+    expect(code).toMatch(/__importDefault/);
+    expect(code).toMatch(/__importStar/);
+    expect(code).toMatch(/__addDisposableResource/);
+    expect(run('tsc.cjs', code)).toEqual(expected);
+  });
+
+  it('tsc, ES module', () => {
+    expect(run('tsc.mjs', tsc(ts.ModuleKind.ESNext))).toEqual(expected);
+  });
+
+  it('esbuild, CommonJS (__toESM, __using)', () => {
+    const { code } = esbuild.transformSync(source, { loader: 'ts', format: 'cjs', platform: 'node', target: 'node20' });
+    expect(code).toMatch(/__toESM/);
+    expect(code).toMatch(/__using/);
+    expect(run('esbuild.cjs', code)).toEqual(expected);
+  });
+
+  it('esbuild, an ES module bundle of the app and its dependencies', () => {
+    const result = esbuild.buildSync({
+      stdin: { contents: source, loader: 'ts', resolveDir: dir },
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      external: ['greenthread'],
+      write: false,
+    });
+    expect(run('bundle.mjs', result.outputFiles[0].text)).toEqual(expected);
+  });
+});
