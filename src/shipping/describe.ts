@@ -207,6 +207,10 @@ function build(fn: Function, callerFile: string | undefined, callLine: number | 
   let scope: Scope | undefined;
   let caller: ModuleInfo | undefined;
   const site = locateFunction(fn, callerFile);
+  // Closures made again at one place in the code (a spawn in a loop) are described once.
+  const siteKey = site ? `${site.scriptId}:${site.line}:${site.column}:${asValue}` : undefined;
+  const known = siteKey ? bySite.get(siteKey) : undefined;
+  if (known) return known;
   if (site && isRebuilt(site)) {
     // Rebuilt by materialize in this carrier: its real home is the module its sourceURL names.
     callerFile = site.url;
@@ -239,8 +243,15 @@ function build(fn: Function, callerFile: string | undefined, callLine: number | 
     for (const ref of through) collector.use(ref.identifier.name, mod?.top.set.get(ref.identifier.name) ?? null, undefined, uses.get(ref.identifier.name));
   }
   const shipped = collector.rewrite(`(${source})`, 0, ast, scope ? lineOf(scope.block, mod) : callLine).slice(1, -1);
-  return collector.result(shipped, fn.name);
+  // Where the source sits in its module, for stack traces (method shorthand was rewritten: its text moved).
+  const at = scope && source === raw ? scope.block.start : undefined;
+  const desc = collector.result(shipped, fn.name, at);
+  if (siteKey) bySite.set(siteKey, desc);
+  return desc;
 }
+
+/** Descriptors by where V8 compiled the function: script, line, column (and whether it was described as a value). */
+const bySite = new Map<string, ShippedFunction>();
 
 /** Parses a function's source as an expression; method shorthand becomes a function expression. */
 function parseFunction(raw: string, name: string): { source: string; ast: Acorn.Program } {
@@ -305,6 +316,8 @@ interface ModuleInfo {
   sm: ScopeManager;
   /** Module scope, or the CommonJS wrapper's function scope. */
   top: Scope;
+  /** Offsets where each line starts, made when first needed. */
+  lineStarts?: number[];
 }
 
 const modules = new Map<string, { mtimeMs: number; info: ModuleInfo }>();
@@ -578,7 +591,7 @@ class Collector {
   private imports: ShippedFunction['imports'] = [];
   private requires: ShippedFunction['requires'] = [];
   private constants: ShippedFunction['constants'] = [];
-  private declarations: { name: string; source: string; start: number }[] = [];
+  private declarations: { name: string; source: string; start: number; at?: number }[] = [];
   private captures: ShippedFunction['captures'] = [];
   private seen = new Map<string, Variable | null>();
   private cjsLocals = false;
@@ -825,7 +838,7 @@ class Collector {
       }
       const text = `const ${name} = ${mod.text.slice(init.start, init.end)};`;
       const base = init.start - `const ${name} = `.length;
-      this.declarations.push({ name, source: this.rewrite(text, base, init, lineOf(node, mod)), start: node.start });
+      this.declarations.push({ name, source: this.rewrite(text, base, init, lineOf(node, mod)), start: node.start, at: base });
       return true;
     } catch (e) {
       if (!(e instanceof GreenClosureError) && !(e instanceof GreenShipError)) throw e;
@@ -853,7 +866,7 @@ class Collector {
 
   /** Ships a top-level declaration as source, and then what it uses. */
   private declaration(name: string, node: Acorn.AnyNode, source: string, base: number, fnNode: Acorn.AnyNode = node): void {
-    const entry = { name, source, start: node.start };
+    const entry = { name, source, start: node.start, at: base };
     this.declarations.push(entry);
     if (fnNode !== node && node.type === 'VariableDeclarator' && node.init !== fnNode) {
       // esbuild's keepNames wrapper around the function: __name(fn, "name").
@@ -897,11 +910,16 @@ class Collector {
     }
   }
 
-  result(source: string, name: string): ShippedFunction {
-    const declarations = this.declarations.sort((a, b) => a.start - b.start).map(({ name, source }) => Object.freeze({ name, source }));
+  /** `at`: the offset in the module's text where `source` starts, when it sits there. */
+  result(source: string, name: string, at?: number): ShippedFunction {
     const mod = this.mod;
+    const place = (offset: number | undefined) => (mod && offset !== undefined && offset >= 0 ? positionOf(mod, offset) : undefined);
+    const declarations = this.declarations
+      .sort((a, b) => a.start - b.start)
+      .map(({ name, source, at }) => Object.freeze({ name, source, ...place(at) }));
     const content = {
       source,
+      ...place(at),
       moduleUrl: mod?.url ?? null,
       cjs: mod?.cjs ?? false,
       imports: Object.freeze(this.imports.map((i) => Object.freeze(i))) as ShippedFunction['imports'],
@@ -1075,4 +1093,23 @@ function referencesIn(mod: ModuleInfo, init: Acorn.Node): Reference[] {
 function scriptGlobal(name: string): boolean {
   const d = Object.getOwnPropertyDescriptor(globalThis, name);
   return !!d && !d.configurable && name !== 'NaN' && name !== 'Infinity' && name !== 'undefined';
+}
+
+/** 1-based line and 0-based column of `offset` in the module's text. */
+function positionOf(mod: ModuleInfo, offset: number): { line: number; column: number } {
+  const starts = (mod.lineStarts ??= lineStarts(mod.text));
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, column: offset - starts[lo] };
+}
+
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
 }

@@ -107,12 +107,7 @@ async function buildFunction(desc: ShippedFunction): Promise<Function> {
   // in a scope that holds them.
   const declared = desc.declarations.map((d) => d.name);
   const captured = (desc.captures ?? []).map((c) => c.name);
-  const inner = [...desc.declarations.map((d) => d.source), `return [(${desc.source}), { ${declared.join(', ')} }];`];
-  const body = [
-    desc.cjs ? '' : '"use strict";',
-    ...(captured.length ? [`return function (${captured.join(', ')}) {`, ...inner, '};'] : inner),
-    `//# sourceURL=${desc.moduleUrl ?? `greenthread:spawned/${desc.name}`}`,
-  ].join('\n');
+  const body = layout(desc, captured, declared);
   let made: unknown;
   try {
     made = new Function(...names, body)(...values);
@@ -232,4 +227,48 @@ export async function reviveShipped<T>(value: T, depth = 0): Promise<T> {
     for (const key of Object.keys(value)) (value as Record<string, unknown>)[key] = await reviveShipped((value as Record<string, unknown>)[key], depth + 1);
   }
   return value;
+}
+
+/**
+ * The rebuilt function is handed to a setter where its text sits, and
+ * returned at the end: an argument gets no name inferred from a binding, so
+ * stack traces show it as they would in its module.
+ */
+const MAIN = '__greenthreadMain';
+const KEEP = `let ${MAIN}; const __greenthreadKeep = (f) => { ${MAIN} = f; };`;
+
+/**
+ * The body of the `new Function` that rebuilds `desc`: its declarations and
+ * the function itself, each placed on its line of the module where their
+ * order allows (V8 counts a `new Function` body from line 3), so that stack
+ * traces point at the user's own lines.
+ */
+function layout(desc: ShippedFunction, captured: string[], declared: string[]): string {
+  const pieces = [
+    ...desc.declarations.map((d) => ({ text: d.source, line: d.line, column: d.column, prefix: '' })),
+    { text: `${desc.source}));`, line: desc.line, column: desc.column, prefix: '__greenthreadKeep((' },
+  ];
+  // The main function's place in module order (it may sit before a declaration it uses).
+  if (desc.line !== undefined) pieces.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  let out = (desc.cjs ? '' : '"use strict";') + (captured.length ? `return function (${captured.join(', ')}) {` : '') + KEEP;
+  let line = 3;
+  for (const piece of pieces) {
+    let head = '\n';
+    line++;
+    if (piece.line !== undefined && piece.line > line) {
+      head += '\n'.repeat(piece.line - line);
+      line = piece.line;
+    }
+    const pad = (piece.column ?? 0) - piece.prefix.length;
+    out += head + (piece.line === line && pad > 0 ? ' '.repeat(pad) : '') + piece.prefix + piece.text;
+    line += countLines(piece.text);
+  }
+  out += `\nreturn [${MAIN}, { ${declared.join(', ')} }];` + (captured.length ? '\n};' : '');
+  return out + `\n//# sourceURL=${desc.moduleUrl ?? `greenthread:spawned/${desc.name}`}`;
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }

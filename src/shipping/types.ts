@@ -11,6 +11,13 @@ export interface ShippedFunction {
   key: string;
   /** JS expression text evaluating to the function (method shorthand already turned into a function expression). */
   source: string;
+  /**
+   * Where `source` starts in its module (1-based line, 0-based column), when
+   * its text is the module's own: the receiver places it there, so that stack
+   * traces name the user's lines.
+   */
+  line?: number;
+  column?: number;
   /** `fn.name`, for messages. */
   name: string;
   /** File URL of the defining module, or null when unknown (eval, REPL). */
@@ -29,7 +36,7 @@ export interface ShippedFunction {
    */
   requires: { local: string; specifier: string; path: string[]; interop?: true }[];
   /** Top-level functions, classes and const function expressions the function uses, in module order. */
-  declarations: { name: string; source: string }[];
+  declarations: { name: string; source: string; line?: number; column?: number }[];
   /** Top-level consts bound to primitive literals. */
   constants: { name: string; value: string | number | boolean | null | undefined | bigint }[];
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadFixture } from './helpers.js';
+import { fixtureUrl, loadFixture, markerLine } from './helpers.js';
 
 // The fixture spawns from its own module, loaded by Node itself (see helpers.ts).
 const fx = loadFixture('capture.mjs');
@@ -62,5 +62,14 @@ describe('functions among its values', () => {
 
   it('functions that capture functions, at any depth', async () => {
     expect(await fx.nested()).toBe(41);
+  });
+});
+
+describe('stack traces of shipped code', () => {
+  it('name the lines and columns of the user\'s own file, for the function and the functions shipped with it', async () => {
+    const stack: string = await fx.stackOfFailure();
+    const file = fixtureUrl('capture.mjs');
+    expect(stack).toContain(`at failDeep (${file}:${markerLine('capture.mjs', '@throws-deep')}:9)`);
+    expect(stack).toContain(`${file}:${markerLine('capture.mjs', '@calls-deep')}:15)`);
   });
 });

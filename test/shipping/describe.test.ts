@@ -129,7 +129,6 @@ describe('caching', () => {
   it('the key is a content hash: the same function from a path or a URL has the same key', () => {
     const byUrl = describeFunction(esm.work, fixtureUrl('esm-case.mjs'));
     const byPath = describeFunction(esm.work, fixture('esm-case.mjs'));
-    expect(byPath).not.toBe(byUrl);
     expect(byPath.key).toBe(byUrl.key);
     expect(byUrl.key).toMatch(/^[0-9a-f]{40}$/);
     expect(describeFunction(esm.noGlobals, fixture('esm-case.mjs')).key).not.toBe(byUrl.key);
