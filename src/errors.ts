@@ -87,14 +87,18 @@ export class HubBlockingError extends GreenError {
 }
 
 /**
- * Thrown by `spawn` when the function refers to something that cannot follow it
- * into another isolate: a local variable, a class instance, a socket.
+ * Thrown by `spawn` when the function uses something that cannot follow it
+ * into another isolate: it assigns a variable of the spawning thread, changes
+ * an object it captured (the green thread would change a copy), reads a
+ * variable assigned again elsewhere, or captures an object that can neither
+ * be copied nor computed again. The message names the identifier, where it is
+ * declared, and the fix for that case.
  *
  * @example
  * ```ts
  * let count = 0
- * spawn(() => count++) // GreenClosureError: names `count` and where it is declared
- * spawn((n) => n + 1, count) // pass it as an argument instead
+ * spawn(() => count++)                     // GreenClosureError: the function assigns `count`
+ * count += await spawn(() => 1).result     // return the value instead
  * ```
  */
 export class GreenClosureError extends GreenError {

@@ -144,11 +144,13 @@ const shippedBefore = new WeakMap<Function, Shipped>();
 /**
  * Starts `fn(...args)` in a green thread and returns its handle at once.
  *
- * The function runs in another isolate, so it is shipped as source: it may
- * use globals, what its module imported, other top-level functions and
- * top-level constant primitives of its module. Anything else it closes over is
- * refused with GreenClosureError: pass it as an argument. Arguments and the
- * result are copied by structured clone (Buffers and typed arrays survive).
+ * The function runs in another isolate, so it is shipped as source with what
+ * it uses: globals, its module's imports and top-level functions, and the
+ * values it captures, copied as they are at this call (a function among them
+ * ships too, or runs on the hub when it changes state of the hub). What
+ * cannot work (assigning or changing a captured variable) is refused with
+ * GreenClosureError, which says what to do. Arguments and the result are
+ * copied by structured clone (Buffers and typed arrays survive).
  * `spawn(new URL('./task.js', import.meta.url), ...args)` runs a module's
  * default export.
  *

@@ -6,9 +6,14 @@
  * A function's free identifiers are classified against its defining module:
  * imports and `require`s are re-imported by the receiver, top-level functions,
  * classes and primitive constants are shipped as source, globals exist on the
- * other side, and anything else (a closure over a local, mutable module state,
- * an object built in this thread) is rejected with a GreenClosureError that
- * names the identifier and where it is declared.
+ * other side. Every other binding it reads is captured: its value is read
+ * from the closure at each call (./capture.ts) and copied, or, for one that
+ * cannot be copied but is computed from what ships, computed again by the
+ * receiver. A top-level function that cannot ship becomes a captured value,
+ * which the hub keeps and green threads call. What cannot work (the function
+ * assigns or changes what it captures, or reads a variable assigned again
+ * elsewhere) is rejected with a GreenClosureError that names the identifier,
+ * where it is declared, and what to do.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
