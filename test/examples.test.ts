@@ -55,6 +55,17 @@ describe('examples', () => {
     expect(r.out).toMatch(/imap in order: \[ 1, 4, 9, 16 \]/);
   });
 
+  it('closures: captured values travel, callbacks that change hub state run on the hub', () => {
+    const r = run(['examples/closures.mjs']);
+    expect(r.err).toBe('');
+    expect(r.status).toBe(0);
+    const [, files, counted, reported] = /(\d+) files hashed in 4 green threads; counted on the hub: (\d+); reported lines: (\d+)/.exec(r.out)!;
+    expect(Number(files)).toBeGreaterThan(50);
+    expect(counted).toBe(files);
+    expect(reported).toBe(files);
+    expect(r.out).toMatch(/digests match a single-threaded run: true/);
+  });
+
   it('legacy-app under greenthread run', () => {
     const r = run([cli, 'run', 'examples/legacy-app.mjs', '3']);
     expect(r.status).toBe(0);
