@@ -596,7 +596,9 @@ class Collector {
   private imports: ShippedFunction['imports'] = [];
   private requires: ShippedFunction['requires'] = [];
   private constants: ShippedFunction['constants'] = [];
-  private declarations: { name: string; source: string; start: number; at?: number }[] = [];
+  private declarations: { name: string; source: string; start: number; at?: number; uses?: Set<string> }[] = [];
+  /** The names the declaration being collected uses. */
+  private using: Set<string> | undefined;
   private captures: ShippedFunction['captures'] = [];
   private seen = new Map<string, Variable | null>();
   private cjsLocals = false;
@@ -616,6 +618,7 @@ class Collector {
    * is what the function that uses it does with it.
    */
   use(name: string, variable: Variable | null, line?: number, use: Use = NO_USE): void {
+    this.using?.add(name);
     if (this.seen.has(name)) {
       const before = this.seen.get(name);
       // One name, two bindings (a local shadows a top-level one that a shipped function uses): they would share one slot.
@@ -836,6 +839,8 @@ class Collector {
       if (/^(ThisExpression|Super|AwaitExpression|YieldExpression|MetaProperty)$/.test(n.type) && !insideFunction(init, n)) return false;
     }
     const saved = this.save();
+    const outer = this.using;
+    const uses = (this.using = new Set());
     try {
       for (const ref of referencesIn(mod, init)) {
         if (ref.identifier.name === name) continue;
@@ -843,13 +848,15 @@ class Collector {
       }
       const text = `const ${name} = ${mod.text.slice(init.start, init.end)};`;
       const base = init.start - `const ${name} = `.length;
-      this.declarations.push({ name, source: this.rewrite(text, base, init, lineOf(node, mod)), start: node.start, at: base });
+      this.declarations.push({ name, source: this.rewrite(text, base, init, lineOf(node, mod)), start: node.start, at: base, uses });
       return true;
     } catch (e) {
       if (!(e instanceof GreenClosureError) && !(e instanceof GreenShipError)) throw e;
       this.restore(saved);
       this.seen.set(name, mod.top.set.get(name) ?? null);
       return false;
+    } finally {
+      this.using = outer;
     }
   }
 
@@ -871,8 +878,10 @@ class Collector {
 
   /** Ships a top-level declaration as source, and then what it uses. */
   private declaration(name: string, node: Acorn.AnyNode, source: string, base: number, fnNode: Acorn.AnyNode = node): void {
-    const entry = { name, source, start: node.start, at: base };
+    const entry = { name, source, start: node.start, at: base, uses: new Set<string>() };
     this.declarations.push(entry);
+    const outer = this.using;
+    this.using = entry.uses;
     if (fnNode !== node && node.type === 'VariableDeclarator' && node.init !== fnNode) {
       // esbuild's keepNames wrapper around the function: __name(fn, "name").
       this.use('__name', this.mod!.top.set.get('__name') ?? null);
@@ -880,7 +889,11 @@ class Collector {
     const scope = this.mod!.sm.acquire(fnNode);
     const through = scope?.through ?? [];
     const uses = usesOf(fnNode, through);
-    for (const ref of through) this.use(ref.identifier.name, ref.resolved, lineOf(ref.identifier, this.mod), uses.get(ref.identifier.name));
+    try {
+      for (const ref of through) this.use(ref.identifier.name, ref.resolved, lineOf(ref.identifier, this.mod), uses.get(ref.identifier.name));
+    } finally {
+      this.using = outer;
+    }
     entry.source = this.rewrite(source, base, node, lineOf(node, this.mod));
   }
 
@@ -919,9 +932,15 @@ class Collector {
   result(source: string, name: string, at?: number): ShippedFunction {
     const mod = this.mod;
     const place = (offset: number | undefined) => (mod && offset !== undefined && offset >= 0 ? positionOf(mod, offset) : undefined);
+    // What each declaration needs among the declarations and captured values, so the receiver
+    // can make once what does not depend on a call's values.
+    const local = new Set([...this.declarations.map((d) => d.name), ...this.captures.map((c) => c.name)]);
     const declarations = this.declarations
       .sort((a, b) => a.start - b.start)
-      .map(({ name, source, at }) => Object.freeze({ name, source, ...place(at) }));
+      .map(({ name, source, at, uses }) => {
+        const needs = [...(uses ?? [])].filter((n) => n !== name && local.has(n));
+        return Object.freeze({ name, source, ...place(at), ...(needs.length ? { needs: Object.freeze(needs) } : {}) });
+      });
     const content = {
       source,
       ...place(at),

@@ -241,30 +241,53 @@ const KEEP = `let ${MAIN}; const __greenthreadKeep = (f) => { ${MAIN} = f; };`;
  * The body of the `new Function` that rebuilds `desc`: its declarations and
  * the function itself, each placed on its line of the module where their
  * order allows (V8 counts a `new Function` body from line 3), so that stack
- * traces point at the user's own lines.
+ * traces point at the user's own lines. With captured values, the function
+ * and the declarations that use them are made per call, inside a factory of
+ * those values; the others once.
  */
 function layout(desc: ShippedFunction, captured: string[], declared: string[]): string {
-  const pieces = [
-    ...desc.declarations.map((d) => ({ text: d.source, line: d.line, column: d.column, prefix: '' })),
-    { text: `${desc.source}));`, line: desc.line, column: desc.column, prefix: '__greenthreadKeep((' },
-  ];
-  // The main function's place in module order (it may sit before a declaration it uses).
-  if (desc.line !== undefined) pieces.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
-  let out = (desc.cjs ? '' : '"use strict";') + (captured.length ? `return function (${captured.join(', ')}) {` : '') + KEEP;
-  let line = 3;
+  const inner = new Set(captured);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const d of desc.declarations) {
+      if (inner.has(d.name) || !d.needs?.some((n) => inner.has(n))) continue;
+      inner.add(d.name);
+      grew = true;
+    }
+  }
+  const piece = (d: ShippedFunction['declarations'][number]) => ({ text: d.source, line: d.line, column: d.column, prefix: '' });
+  const main = { text: `${desc.source}));`, line: desc.line, column: desc.column, prefix: '__greenthreadKeep((' };
+  const once = desc.declarations.filter((d) => !inner.has(d.name)).map(piece);
+  const each = [...desc.declarations.filter((d) => inner.has(d.name)).map(piece), main];
+  const at = { line: 3 };
+  let out = desc.cjs ? '' : '"use strict";';
+  if (!captured.length) return out + KEEP + place([...once, main], at, desc.line !== undefined) + finish(desc, declared, '');
+  out += place(once, at, true) + '\n';
+  at.line++;
+  out += `return function (${captured.join(', ')}) {` + KEEP + place(each, at, desc.line !== undefined);
+  return out + finish(desc, declared, '\n};');
+}
+
+/** Pieces of code, each on its own line of the module when it can be; `at.line` follows the text. */
+function place(pieces: { text: string; line?: number; column?: number; prefix: string }[], at: { line: number }, sort: boolean): string {
+  if (sort) pieces.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  let out = '';
   for (const piece of pieces) {
     let head = '\n';
-    line++;
-    if (piece.line !== undefined && piece.line > line) {
-      head += '\n'.repeat(piece.line - line);
-      line = piece.line;
+    at.line++;
+    if (piece.line !== undefined && piece.line > at.line) {
+      head += '\n'.repeat(piece.line - at.line);
+      at.line = piece.line;
     }
     const pad = (piece.column ?? 0) - piece.prefix.length;
-    out += head + (piece.line === line && pad > 0 ? ' '.repeat(pad) : '') + piece.prefix + piece.text;
-    line += countLines(piece.text);
+    out += head + (piece.line === at.line && pad > 0 ? ' '.repeat(pad) : '') + piece.prefix + piece.text;
+    at.line += countLines(piece.text);
   }
-  out += `\nreturn [${MAIN}, { ${declared.join(', ')} }];` + (captured.length ? '\n};' : '');
-  return out + `\n//# sourceURL=${desc.moduleUrl ?? `greenthread:spawned/${desc.name}`}`;
+  return out;
+}
+
+function finish(desc: ShippedFunction, declared: string[], close: string): string {
+  return `\nreturn [${MAIN}, { ${declared.join(', ')} }];${close}\n//# sourceURL=${desc.moduleUrl ?? `greenthread:spawned/${desc.name}`}`;
 }
 
 function countLines(text: string): number {

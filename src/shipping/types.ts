@@ -35,8 +35,12 @@ export interface ShippedFunction {
    * is an ES namespace view of the exports, with `default` being `module.exports`.
    */
   requires: { local: string; specifier: string; path: string[]; interop?: true }[];
-  /** Top-level functions, classes and const function expressions the function uses, in module order. */
-  declarations: { name: string; source: string; line?: number; column?: number }[];
+  /**
+   * Top-level functions, classes, const function expressions and consts
+   * computed again that the function uses, in module order; `needs`: the
+   * other declarations and captured names each one uses.
+   */
+  declarations: { name: string; source: string; line?: number; column?: number; needs?: string[] }[];
   /** Top-level consts bound to primitive literals. */
   constants: { name: string; value: string | number | boolean | null | undefined | bigint }[];
   /**

@@ -13,6 +13,14 @@ describe('a spawned function captures by value', () => {
     expect(await fx.recomputed()).toBe('function');
   });
 
+  it('a value computed again is made once per carrier, not at each call', async () => {
+    for (const [pid, isTracker, made] of await fx.madeOnce()) {
+      expect(pid).toBe(process.pid);
+      expect(isTracker).toBe(true);
+      expect(made).toBe(1);
+    }
+  });
+
   it('the values it had when spawned: a later change on the hub is not seen', async () => {
     expect(await fx.snapshot()).toBe(1);
   });
