@@ -931,7 +931,8 @@ class Collector {
   /** `at`: the offset in the module's text where `source` starts, when it sits there. */
   result(source: string, name: string, at?: number): ShippedFunction {
     const mod = this.mod;
-    const place = (offset: number | undefined) => (mod && offset !== undefined && offset >= 0 ? positionOf(mod, offset) : undefined);
+    const place = (text: string, offset: number | undefined): { text: string; line?: number; column?: number } =>
+      mod && offset !== undefined && offset >= 0 ? aligned(mod, text, offset) : { text };
     // What each declaration needs among the declarations and captured values, so the receiver
     // can make once what does not depend on a call's values.
     const local = new Set([...this.declarations.map((d) => d.name), ...this.captures.map((c) => c.name)]);
@@ -939,11 +940,14 @@ class Collector {
       .sort((a, b) => a.start - b.start)
       .map(({ name, source, at, uses }) => {
         const needs = [...(uses ?? [])].filter((n) => n !== name && local.has(n));
-        return Object.freeze({ name, source, ...place(at), ...(needs.length ? { needs: Object.freeze(needs) } : {}) });
+        const { text, line, column } = place(source, at);
+        return Object.freeze({ name, source: text, line, column, ...(needs.length ? { needs } : {}) });
       });
+    const main = place(source, at);
     const content = {
-      source,
-      ...place(at),
+      source: main.text,
+      line: main.line,
+      column: main.column,
       moduleUrl: mod?.url ?? null,
       cjs: mod?.cjs ?? false,
       imports: Object.freeze(this.imports.map((i) => Object.freeze(i))) as ShippedFunction['imports'],
@@ -1136,4 +1140,75 @@ function lineStarts(text: string): number[] {
   const starts = [0];
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
   return starts;
+}
+
+/**
+ * Where `text` (found at `offset` of the module's text) sits in the file the
+ * user wrote. For a module a loader compiled (tsx), positions come from its
+ * source map, and the text is laid out again so that each token that starts
+ * a line of the file starts that line here too: then stack traces of the
+ * rebuilt code name the file's own lines and columns. Breaks go only where
+ * they cannot change the meaning (not within a template's text, not after
+ * `return` and its kin, not before a postfix `++` or `=>`).
+ */
+function aligned(mod: ModuleInfo, text: string, offset: number): { text: string; line: number; column: number } {
+  const start = positionOf(mod, offset);
+  let map: ReturnType<typeof findSourceMap> | undefined;
+  try {
+    map = mod.compiled ? findSourceMap(mod.file) : undefined;
+  } catch {
+    map = undefined;
+  }
+  if (!map) return { text, ...start };
+  const original = (line: number, column: number): { line: number; column: number } | undefined => {
+    const e = map.findEntry(line - 1, column) as { originalLine?: number; originalColumn?: number; originalSource?: string };
+    if (e?.originalLine === undefined || !e.originalSource || toPath(e.originalSource) !== toPath(mod.file)) return undefined;
+    return { line: e.originalLine + 1, column: e.originalColumn ?? 0 };
+  };
+  const first = original(start.line, start.column) ?? start;
+  let tokens: Acorn.Token[];
+  try {
+    tokens = [...lib().acorn.tokenizer(text, { ecmaVersion: 'latest', locations: true, allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true })];
+  } catch {
+    return { text, ...first };
+  }
+  let out = '';
+  let line = first.line;
+  let end = 0;
+  let previous: Acorn.Token | undefined;
+  for (const token of tokens) {
+    const loc = token.loc!.start;
+    const at = previous && mayBreakBefore(previous, token) ? original(start.line + loc.line - 1, loc.line === 1 ? start.column + loc.column : loc.column) : undefined;
+    if (at && at.line > line) {
+      out += '\n'.repeat(at.line - line) + ' '.repeat(at.column);
+      line = at.line;
+    } else {
+      const gap = text.slice(end, token.start);
+      out += gap;
+      line += countNewlines(gap);
+    }
+    const own = text.slice(token.start, token.end);
+    out += own;
+    line += countNewlines(own);
+    end = token.end;
+    previous = token;
+  }
+  return { text: out + text.slice(end), ...first };
+}
+
+const NO_BREAK_AFTER = new Set(['return', 'throw', 'break', 'continue', 'yield', 'async', 'let']);
+
+function mayBreakBefore(previous: Acorn.Token, token: Acorn.Token): boolean {
+  const label = token.type.label;
+  // Inside a template's text, and the restricted productions of automatic semicolon insertion.
+  if (label === 'template' || label === '`' || label === '${' || label === '++/--' || label === '=>') return false;
+  const before = previous.type.label;
+  if (before === '`' || before === 'template') return false;
+  return !(NO_BREAK_AFTER.has(before) || (before === 'name' && NO_BREAK_AFTER.has(String((previous as { value?: unknown }).value))));
+}
+
+function countNewlines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }

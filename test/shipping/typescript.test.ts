@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { fixture, markerLine } from './helpers.js';
 
@@ -24,5 +25,12 @@ describe('TypeScript run by tsx', () => {
     expect(out.shoutDeclarations).toEqual(['upper']);
     // tsx compiles to one line; the line is mapped back through its source map.
     expect(out.callerLine).toBe(markerLine('ts-case.ts', '@caller'));
+  }, 60_000);
+
+  it('stack traces of a green thread name the .ts file\'s own lines and columns', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', fixture('ts-stack.ts')], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain(`at check (${pathToFileURL(fixture('ts-stack.ts')).href}:${markerLine('ts-stack.ts', '@ts-throws')}:11)`);
+    expect(run.stdout).toMatch(new RegExp(`ts-stack\\.ts:${markerLine('ts-stack.ts', '@ts-spawns')}:\\d+\\)`));
   }, 60_000);
 });
