@@ -47,12 +47,14 @@ function captured(fn: Function, shipped: ShippedFunction, describe: Describe, bu
   } catch (e) {
     throw new GreenClosureError(shipped.captures[0].name, shipped.moduleUrl ?? '<unknown>', `which cannot be read from the function's closure (${(e as Error).message})`);
   }
-  return shipped.captures.map(({ name, global }) => {
+  return shipped.captures.map(({ name, global, paths }) => {
     if (global && !values.has(name)) values.set(name, (globalThis as Record<string, unknown>)[name]);
     if (!values.has(name)) {
       throw new GreenClosureError(name, shipped.moduleUrl ?? '<unknown>', 'which V8 does not show in the closure of the function');
     }
-    const value = values.get(name);
+    let value = values.get(name);
+    // Of an object that cannot be copied whole (a request, a class instance), the properties the function reads.
+    if (paths && !copiesFaithfully(value, true)) value = project(value, paths);
     if (!copiesFaithfully(value, true)) {
       throw new GreenClosureError(
         name,
@@ -138,4 +140,21 @@ function hasFunction(value: unknown, budget = { left: 10_000 }, depth = 0): bool
   if (value instanceof Set) return [...value].some((v) => hasFunction(v, budget, depth + 1));
   if (proto !== Object.prototype && proto !== null) return false;
   return Object.values(value).some((v) => hasFunction(v, budget, depth + 1));
+}
+
+/** A plain copy of just `paths` of `value`: `req` read as `req.query.n` becomes `{ query: { n } }`. */
+function project(value: unknown, paths: string[][]): unknown {
+  const out: Record<string, unknown> = {};
+  const whole = new Set<string>();
+  for (const path of [...paths].sort((a, b) => a.length - b.length)) {
+    const key = path.join('.');
+    if (path.some((_, i) => whole.has(path.slice(0, i).join('.')))) continue;
+    whole.add(key);
+    let v: unknown = value;
+    for (const p of path) v = v === null || v === undefined ? undefined : (v as Record<string, unknown>)[p];
+    let at = out;
+    for (const p of path.slice(0, -1)) at = (at[p] ??= {}) as Record<string, unknown>;
+    at[path[path.length - 1]] = v;
+  }
+  return out;
 }

@@ -208,6 +208,14 @@ function build(fn: Function, callerFile: string | undefined, callLine: number | 
     throw new GreenShipError(`\`${name}\` is a class; spawn a function that uses it instead, as in spawn(() => new ${name}())`);
   }
   const { source, ast } = parseFunction(raw, name);
+  if (usesOuterThis(ast)) {
+    throw new GreenClosureError(
+      'this',
+      callerFile ? `${displayPath(toPath(callerFile) ?? callerFile)}${callLine ? ':' + callLine : ''}` : '<unknown>',
+      'the `this` of the function around this arrow function, which V8 does not show from outside: read what you need first (const { size } = this) and use that',
+      false,
+    );
+  }
   let mod: ModuleInfo | undefined;
   let scope: Scope | undefined;
   let caller: ModuleInfo | undefined;
@@ -620,6 +628,12 @@ class Collector {
   use(name: string, variable: Variable | null, line?: number, use: Use = NO_USE): void {
     this.using?.add(name);
     if (this.seen.has(name)) {
+      // Used whole somewhere else: the whole value is needed.
+      const captured = this.captures.find((c) => c.name === name);
+      if (captured?.paths) {
+        if (use.paths) captured.paths = [...captured.paths, ...use.paths];
+        else delete captured.paths;
+      }
       const before = this.seen.get(name);
       // One name, two bindings (a local shadows a top-level one that a shipped function uses): they would share one slot.
       if (variable && before && before !== variable && this.mod) {
@@ -659,20 +673,24 @@ class Collector {
   /** A binding of an enclosing function or block: its value at spawn time, copied. */
   private local(name: string, variable: Variable, use: Use): void {
     const def = variable.defs[0];
+    if (!def) {
+      // `arguments` of the enclosing function, seen from an arrow function.
+      throw new GreenClosureError(name, this.at(), 'the `arguments` of an enclosing function, which cannot be read from outside it: give that function named parameters and use those', false);
+    }
     const where = `${this.mod!.display}:${lineOf(def.name, this.mod)}`;
     if (use.written) throw this.assigns(name, where);
     const again = reassignment(variable);
     if (again) throw this.reassigned(name, where, again);
     if (use.mutated) throw this.changes(name, where);
-    this.capture(name, false);
+    this.capture(name, false, false, use.paths);
   }
 
   private helper(name: string): void {
     this.declarations.push({ name, source: COMPILER_HELPERS[name], start: -1 });
   }
 
-  private capture(name: string, outer: boolean, global = false): void {
-    this.captures.push(global ? { name, outer, global } : { name, outer });
+  private capture(name: string, outer: boolean, global = false, paths?: string[][]): void {
+    this.captures.push({ name, outer, ...(global ? { global } : {}), ...(paths ? { paths } : {}) });
   }
 
   /** The current value of a name the function closes over (read once per description). */
@@ -801,6 +819,8 @@ class Collector {
       if (use.mutated) throw this.changes(name, where);
       return this.capture(name, true);
     }
+    // Only some of its properties are read: those are copied (at each call).
+    if (use.paths && !use.mutated) return this.capture(name, true, false, use.paths);
     if (this.recompute(name, node, init)) return;
     throw new GreenClosureError(
       name,
@@ -1211,4 +1231,16 @@ function countNewlines(text: string): number {
   let n = 0;
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
   return n;
+}
+
+/** An arrow function (the whole of `ast`) that uses the `this` of the function around it. */
+function usesOuterThis(ast: Acorn.Program): boolean {
+  const fn = (ast.body[0] as Acorn.ExpressionStatement | undefined)?.expression;
+  if (fn?.type !== 'ArrowFunctionExpression') return false;
+  const own: Acorn.Node[] = [];
+  for (const node of walk(fn)) {
+    if (node.type === 'FunctionExpression' || node.type === 'FunctionDeclaration' || node.type === 'ClassBody') own.push(node);
+    else if (node.type === 'ThisExpression' && !own.some((f) => f.start <= node.start && node.end <= f.end)) return true;
+  }
+  return false;
 }

@@ -48,9 +48,11 @@ export interface ShippedFunction {
    * sent with it, as the call's first argument (an array in this order).
    * `outer`: a top-level name of the module, looked up from the outermost
    * scope (an enclosing function may shadow it); `global`: a script's own
-   * global (node -e, the REPL), read from the global object. Empty for most functions.
+   * global (node -e, the REPL), read from the global object; `paths`: the
+   * function only reads these properties of it, so a value that cannot be
+   * copied whole is copied as just those. Empty for most functions.
    */
-  captures: { name: string; outer: boolean; global?: true }[];
+  captures: { name: string; outer: boolean; global?: true; paths?: string[][] }[];
   /** The receiver must provide `require`, `__filename` and `__dirname` of the defining CommonJS module. */
   cjsLocals: boolean;
 }

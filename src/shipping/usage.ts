@@ -17,6 +17,12 @@ export interface Use {
   mutated: boolean;
   /** The function asks `typeof name`: it probes for a global that may not exist. */
   probed: boolean;
+  /**
+   * When the function only reads properties of it (`req.query.n`, never `req`
+   * alone nor a method call on it): those property paths. A value that cannot
+   * be copied whole can then be copied as just those properties.
+   */
+  paths?: string[][];
 }
 
 export const NO_USE: Use = Object.freeze({ written: false, mutated: false, probed: false });
@@ -78,7 +84,48 @@ export function usesOf(fn: Acorn.Node, through: readonly Reference[]): Map<strin
     }
   }
   for (const ref of through) if (probes.has(ref.identifier)) uses.get(ref.identifier.name)!.probed = true;
+  const paths = new Map<string, string[][] | null>();
+  visit(fn as Acorn.AnyNode, undefined, (id, chain) => {
+    const name = free.get(id);
+    if (!name) return;
+    const known = paths.get(name);
+    if (known === null) return;
+    if (!chain) paths.set(name, null);
+    else paths.set(name, [...(known ?? []), chain]);
+  });
+  for (const [name, list] of paths) if (list) uses.get(name)!.paths = list;
   return uses;
+}
+
+/**
+ * Calls `found` for every identifier under `node` with the property path read
+ * from it (`a.b.c` gives ['b', 'c']), or null when it is used otherwise: alone,
+ * called as a method's object, or with a computed key.
+ */
+function visit(node: Acorn.AnyNode, parents: Acorn.AnyNode[] | undefined, found: (id: Acorn.Node, chain: string[] | null) => void): void {
+  const stack = parents ?? [];
+  if (node.type === 'Identifier') {
+    const chain: string[] = [];
+    let child: Acorn.AnyNode = node;
+    for (let i = stack.length - 1; i >= 0; i--) {
+      const parent = stack[i];
+      if (parent.type !== 'MemberExpression' || parent.object !== child || parent.computed || parent.property.type !== 'Identifier') break;
+      chain.push(parent.property.name);
+      child = parent;
+    }
+    const above = stack[stack.length - 1 - chain.length];
+    const called = above?.type === 'CallExpression' && above.callee === child;
+    found(node, chain.length && !called ? chain : null);
+    return;
+  }
+  stack.push(node);
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'loc' || value === null || typeof value !== 'object') continue;
+    for (const child of Array.isArray(value) ? value : [value]) {
+      if (child && typeof child === 'object' && typeof (child as Acorn.Node).type === 'string') visit(child as Acorn.AnyNode, stack, found);
+    }
+  }
+  stack.pop();
 }
 
 /** The identifier at the root of `a.b.c` (or of `a?.b`), if the chain starts with one. */

@@ -33,6 +33,22 @@ describe('a spawned function captures by value', () => {
     expect(await fx.hubObject()).toBe('set');
   });
 
+  it('of an object that cannot be copied whole, the properties the function reads are copied', async () => {
+    expect(await fx.propertiesOfUncopyable()).toEqual([42, 'a']);
+  });
+
+  it('the `this` of an enclosing method is refused with the fix', () => {
+    let err: any;
+    try {
+      new fx.Job().run();
+    } catch (e) {
+      err = e;
+    }
+    expect(err?.code).toBe('ERR_GREEN_CLOSURE');
+    expect(err.identifier).toBe('this');
+    expect(err.message).toMatch(/read what you need first \(const \{ size \} = this\)/);
+  });
+
   it('a captured object that cannot be copied is refused at spawn, naming it and what it holds', () => {
     let err: any;
     try {
