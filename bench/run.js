@@ -2,7 +2,7 @@
 // pool are per process), one after the other, and prints a summary of the
 // targets at the end.
 //
-//   node bench/run.js [roundtrip] [spawn] [rss] [sleepers] [queue] [event] [imap] [exec] [fs] [net] [fibers] [ages] [legacy] [--quick] [--json out.json]
+//   node bench/run.js [roundtrip] [spawn] [closures] [rss] [sleepers] [queue] [event] [imap] [exec] [fs] [net] [fibers] [ages] [legacy] [--quick] [--json out.json]
 //   npm run bench -- roundtrip --quick
 //
 // With no names it runs all of them but ages and legacy (about 10 and 7 minutes), which run when named. Every benchmark has its own deadline;
@@ -17,6 +17,7 @@ import { cpuSnapshot, fmt, foreignCpu, machine, machineLine, printTable, progres
 const BENCHMARKS = {
   roundtrip: { file: 'core/roundtrip.js', timeoutMs: 240_000, about: 'park/unpark round trip through the hub vs Atomics ping-pong floors' },
   spawn: { file: 'core/spawn.js', timeoutMs: 240_000, about: 'spawn to first instruction, warm and cold, vs bare workers' },
+  closures: { file: 'core/closures.js', timeoutMs: 240_000, about: 'spawn cost of closures captured by value and of callbacks on the hub, vs a top-level function' },
   'carrier-cost': { file: 'core/carrier-cost.js', timeoutMs: 240_000, about: 'CPU and wall time to start carriers, vs bare workers' },
   rss: { file: 'core/rss.js', timeoutMs: 600_000, about: 'RSS per parked green thread at 100 and 1,000, vs bare workers' },
   sleepers: { file: 'core/sleepers.js', timeoutMs: 600_000, about: '1,000 sleep(200) green threads, cold and pre-warmed, vs starting bare workers' },

@@ -9,7 +9,7 @@
 import { carrierBackend } from './backend.js';
 import { mayHoldHandles, serialize } from './channel/channel.js';
 import { collect } from './sync/handles.js';
-import { GreenArgumentError, HubBlockingError } from './errors.js';
+import { GreenArgumentError, GreenCloneError, HubBlockingError } from './errors.js';
 import { getHub } from './hub-access.js';
 import type { ThreadRecord } from './hub/types.js';
 import { createRequire } from 'node:module';
@@ -212,7 +212,16 @@ export function shipFunction(fn: Function | URL): Shipped {
  */
 export function packCall(fn: Function | URL, args: unknown[]): { shipped: Shipped; bytes: Uint8Array; handles: number[] } {
   const shipped = shipFunction(fn);
-  return { shipped, ...packArgs(callArgs(fn, shipped, args, describeValue)) };
+  if (shipped.kind === 'function' && shipped.captures?.length) return { shipped, ...packArgs(callArgs(fn, shipped, args, describeValue)) };
+  try {
+    return { shipped, ...packArgs(args) };
+  } catch (err) {
+    // Plain data goes as it is; functions among the arguments are looked for only when they are why it failed.
+    if (!(err instanceof GreenCloneError)) throw err;
+    const crossable = callArgs(fn, shipped, args, describeValue);
+    if (crossable === args) throw err;
+    return { shipped, ...packArgs(crossable) };
+  }
 }
 
 /** A function found among a call's values, described to run elsewhere. */
