@@ -29,6 +29,10 @@ describe('a spawned function captures by value', () => {
     expect(await fx.loop()).toEqual([0, 10, 20]);
   });
 
+  it('a green thread spawns a closure over its own local', async () => {
+    expect(await fx.spawnedFromGreenThread()).toBe(21);
+  });
+
   it('hub objects it captures stay themselves', async () => {
     expect(await fx.hubObject()).toBe('set');
   });
