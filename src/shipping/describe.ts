@@ -225,8 +225,8 @@ function build(fn: Function, callerFile: string | undefined, callLine: number | 
   const known = siteKey ? bySite.get(siteKey) : undefined;
   if (known) return known;
   if (site && isRebuilt(site)) {
-    // Rebuilt by materialize in this carrier: its real home is the module its sourceURL names.
-    callerFile = site.url;
+    // Rebuilt by materialize in this carrier: its real home is the module its comment or sourceURL names.
+    callerFile = /\/\/# greenthreadModule=(\S+)/.exec(site.source)?.[1] ?? site.url;
     callLine = undefined;
   } else if (site) {
     mod = scriptModule(site);
@@ -951,8 +951,9 @@ class Collector {
   /** `at`: the offset in the module's text where `source` starts, when it sits there. */
   result(source: string, name: string, at?: number): ShippedFunction {
     const mod = this.mod;
+    const written = writtenFile(mod, at);
     const place = (text: string, offset: number | undefined): { text: string; line?: number; column?: number } =>
-      mod && offset !== undefined && offset >= 0 ? aligned(mod, text, offset) : { text };
+      mod && offset !== undefined && offset >= 0 ? aligned(mod, text, offset, written) : { text };
     // What each declaration needs among the declarations and captured values, so the receiver
     // can make once what does not depend on a call's values.
     const local = new Set([...this.declarations.map((d) => d.name), ...this.captures.map((c) => c.name)]);
@@ -968,6 +969,7 @@ class Collector {
       source: main.text,
       line: main.line,
       column: main.column,
+      ...(written ? { sourceUrl: pathToFileURL(written).href } : {}),
       moduleUrl: mod?.url ?? null,
       cjs: mod?.cjs ?? false,
       imports: Object.freeze(this.imports.map((i) => Object.freeze(i))) as ShippedFunction['imports'],
@@ -1171,18 +1173,13 @@ function lineStarts(text: string): number[] {
  * they cannot change the meaning (not within a template's text, not after
  * `return` and its kin, not before a postfix `++` or `=>`).
  */
-function aligned(mod: ModuleInfo, text: string, offset: number): { text: string; line: number; column: number } {
+function aligned(mod: ModuleInfo, text: string, offset: number, target = mod.file): { text: string; line: number; column: number } {
   const start = positionOf(mod, offset);
-  let map: ReturnType<typeof findSourceMap> | undefined;
-  try {
-    map = mod.compiled ? findSourceMap(mod.file) : undefined;
-  } catch {
-    map = undefined;
-  }
+  const map = sourceMapOf(mod);
   if (!map) return { text, ...start };
   const original = (line: number, column: number): { line: number; column: number } | undefined => {
     const e = map.findEntry(line - 1, column) as { originalLine?: number; originalColumn?: number; originalSource?: string };
-    if (e?.originalLine === undefined || !e.originalSource || toPath(e.originalSource) !== toPath(mod.file)) return undefined;
+    if (e?.originalLine === undefined || !e.originalSource || toPath(e.originalSource) !== toPath(target)) return undefined;
     return { line: e.originalLine + 1, column: e.originalColumn ?? 0 };
   };
   const first = original(start.line, start.column) ?? start;
@@ -1243,4 +1240,27 @@ function usesOuterThis(ast: Acorn.Program): boolean {
     else if (node.type === 'ThisExpression' && !own.some((f) => f.start <= node.start && node.end <= f.end)) return true;
   }
   return false;
+}
+
+function sourceMapOf(mod: ModuleInfo): ReturnType<typeof findSourceMap> | undefined {
+  try {
+    return mod.compiled ? findSourceMap(mod.file) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The file the user wrote, when the module is the output of a compiler whose
+ * source map names another file (tsc's app.js for app.ts, with
+ * --enable-source-maps): stack traces of the rebuilt code then name that file.
+ */
+function writtenFile(mod: ModuleInfo | undefined, offset: number | undefined): string | undefined {
+  if (!mod || offset === undefined || offset < 0) return undefined;
+  const map = sourceMapOf(mod);
+  if (!map) return undefined;
+  const start = positionOf(mod, offset);
+  const e = map.findEntry(start.line - 1, start.column) as { originalSource?: string };
+  const file = e?.originalSource ? toPath(e.originalSource) : undefined;
+  return file && isAbsolute(file) && file !== mod.file && existsSync(file) ? file : undefined;
 }

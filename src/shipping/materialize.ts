@@ -287,7 +287,9 @@ function place(pieces: { text: string; line?: number; column?: number; prefix: s
 }
 
 function finish(desc: ShippedFunction, declared: string[], close: string): string {
-  return `\nreturn [${MAIN}, { ${declared.join(', ')} }];${close}\n//# sourceURL=${desc.moduleUrl ?? `greenthread:spawned/${desc.name}`}`;
+  // Stack traces name the file the user wrote; a function made here that is spawned again is read from its module.
+  const module = desc.sourceUrl && desc.moduleUrl ? `\n//# greenthreadModule=${desc.moduleUrl}` : '';
+  return `\nreturn [${MAIN}, { ${declared.join(', ')} }];${close}${module}\n//# sourceURL=${desc.sourceUrl ?? desc.moduleUrl ?? `greenthread:spawned/${desc.name}`}`;
 }
 
 function countLines(text: string): number {

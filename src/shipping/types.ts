@@ -18,6 +18,8 @@ export interface ShippedFunction {
    */
   line?: number;
   column?: number;
+  /** The file `line` and `column` refer to when it is not the module (its source map's original, for compiled code). */
+  sourceUrl?: string;
   /** `fn.name`, for messages. */
   name: string;
   /** File URL of the defining module, or null when unknown (eval, REPL). */

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import ts from 'typescript';
 import * as esbuild from 'esbuild';
@@ -69,5 +69,19 @@ describe('compiled TypeScript spawns its own functions', () => {
       write: false,
     });
     expect(run('bundle.mjs', result.outputFiles[0].text)).toEqual(expected);
+  });
+
+  it('tsc with source maps, run with --enable-source-maps: stack traces of a green thread name the .ts lines', () => {
+    const ts_ = readFileSync(join(repo, 'test/fixtures/shipping/ts-stack.ts'), 'utf8').replace('../../../dist/index.js', 'greenthread');
+    writeFileSync(join(dir, 'stack.ts'), ts_);
+    const out = ts.transpileModule(ts_, {
+      fileName: 'stack.ts',
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, sourceMap: true },
+    });
+    writeFileSync(join(dir, 'stack.mjs'), out.outputText.replace(/\/\/# sourceMappingURL=.*$/m, '//# sourceMappingURL=stack.mjs.map'));
+    writeFileSync(join(dir, 'stack.mjs.map'), out.sourceMapText!.replace('"stack.js"', '"stack.mjs"'));
+    const stack = execFileSync(process.execPath, ['--enable-source-maps', 'stack.mjs'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    const line = readFileSync(join(repo, 'test/fixtures/shipping/ts-stack.ts'), 'utf8').split('\n').findIndex((l) => l.includes('@ts-throws')) + 1;
+    expect(stack).toContain(`at check (${pathToFileURL(join(dir, 'stack.ts')).href}:${line}:`);
   });
 });
