@@ -39,6 +39,8 @@ interface ScopeManager {
 }
 interface Scope {
   type: string;
+  /** The nearest function (or module, or global) scope: where `var`s of this scope live. */
+  variableScope: Scope;
   block: Acorn.AnyNode;
   set: Map<string, Variable>;
   through: Reference[];
@@ -61,6 +63,8 @@ interface Reference {
   resolved: Variable | null;
   /** The write of a declaration's initializer. */
   init?: boolean;
+  /** The scope the reference is made in. */
+  from: Scope;
   isWrite(): boolean;
 }
 
@@ -240,7 +244,7 @@ function build(fn: Function, callerFile: string | undefined, callLine: number | 
     ({ mod, scope } = caller ? definingModule(caller, raw, fn.name, callLine) : { mod: undefined, scope: undefined });
   }
   // The call line means something only in the caller's own file.
-  const collector = new Collector(mod, mod === caller ? callLine : undefined, fn);
+  const collector = new Collector(mod, mod === caller ? callLine : undefined, fn, scope && !asValue ? scope.block.start : undefined);
   if (scope) {
     const uses = usesOf(scope.block, scope.through);
     const block = scope.block;
@@ -585,6 +589,14 @@ const CJS_LOCALS = new Set(['require', '__filename', '__dirname']);
 const COMPILER_HELPERS: Record<string, string> = {
   __name: 'const __name = (target, value) => Object.defineProperty(target, "name", { value, configurable: true });',
 };
+// Babel's interop helper keeps a module-level cache, which would send it to the hub: the carrier uses its own.
+const INTEROP_HELPERS: Record<string, string> = {
+  _interopRequireWildcard:
+    'function _interopRequireWildcard(e) { if (e && e.__esModule) return e; const n = { __proto__: null, default: e }; ' +
+    'if (e === null || (typeof e !== "object" && typeof e !== "function")) return n; ' +
+    'for (const k in e) if (k !== "default" && Object.prototype.hasOwnProperty.call(e, k)) { const d = Object.getOwnPropertyDescriptor(e, k); ' +
+    'if (d && (d.get || d.set)) Object.defineProperty(n, k, d); else n[k] = e[k]; } return n; }',
+};
 
 type Constant = ShippedFunction['constants'][number]['value'];
 const NOT_PRIMITIVE = Symbol('not primitive');
@@ -617,7 +629,21 @@ class Collector {
     private readonly callLine: number | undefined,
     /** The function itself, whose closure the values of captured names are read from. */
     private readonly fn: Function,
+    /**
+     * For the function given to spawn, where its text starts: a variable it
+     * reads that is assigned only before that (`var x; x = load();`, compiled
+     * code's way) holds its value by then. A function found among values
+     * (undefined here) must not read a variable that is ever assigned again.
+     */
+    private readonly settledBefore?: number,
   ) {}
+
+  /** Where `variable` is assigned again in a way that makes a copy of it stale for this function. */
+  private staleAt(variable: Variable): Reference | undefined {
+    // Declarations shipped along are judged strictly: they may be called at any time.
+    const before = this.using === undefined ? this.settledBefore : undefined;
+    return reassignment(variable, before);
+  }
 
   /**
    * Ships what `name` refers to. `variable` is its binding, null when it resolves
@@ -679,7 +705,7 @@ class Collector {
     }
     const where = `${this.mod!.display}:${lineOf(def.name, this.mod)}`;
     if (use.written) throw this.assigns(name, where);
-    const again = reassignment(variable);
+    const again = this.staleAt(variable);
     if (again) throw this.reassigned(name, where, again);
     if (use.mutated) throw this.changes(name, where);
     this.capture(name, false, false, use.paths);
@@ -724,7 +750,7 @@ class Collector {
     return new GreenClosureError(
       name,
       where,
-      `which is assigned again at line ${lineOf(at.identifier, this.mod)}, so a green thread would see a stale copy: pass its current value as an argument (spawn(fn, ${name})), or make it a const`,
+      `which is assigned again at line ${lineOf(at.identifier, this.mod)}, so a green thread would see a stale copy: pass its current value as an argument (spawn(fn, ${name})), or assign it only before the function is made`,
       false,
     );
   }
@@ -792,7 +818,7 @@ class Collector {
       return;
     }
     if (use.written) throw this.assigns(name, where);
-    const again = reassignment(variable);
+    const again = this.staleAt(variable);
     if (again) throw this.reassigned(name, where, again);
     const init = compiledHelperInit(node.init);
     const fnInit = node.id.type === 'Identifier' ? functionInit(init) : undefined;
@@ -842,6 +868,10 @@ class Collector {
       if (!(e instanceof GreenClosureError) && !(e instanceof GreenShipError)) throw e;
       this.restore(saved);
       this.seen.set(name, this.mod!.top.set.get(name) ?? null);
+      if (name in INTEROP_HELPERS) {
+        this.declarations.push({ name, source: INTEROP_HELPERS[name], start: node.start });
+        return;
+      }
       this.capture(name, true);
     }
   }
@@ -1091,13 +1121,17 @@ function functionInit(init: Acorn.AnyNode | null | undefined): Acorn.AnyNode | u
 /**
  * Where `variable` is assigned after its declaration, or undefined when it
  * never is. The update clause of a `for (let ...)` loop does not count: each
- * turn of the loop has its own binding, which a closure made in it keeps.
+ * turn of the loop has its own binding, which a closure made in it keeps;
+ * nor do assignments that end before offset `settledBefore`.
  */
-function reassignment(variable: Variable): Reference | undefined {
+function reassignment(variable: Variable, settledBefore?: number): Reference | undefined {
   const scope = variable.scope;
   const update = scope.type === 'for' ? (scope.block as Acorn.ForStatement).update : null;
   for (const ref of variable.references) {
     if (!ref.isWrite() || ref.init) continue;
+    // Straight-line code of the declaring function, before the function is made: done by then.
+    // (An assignment in another function may run at any time.)
+    if (settledBefore !== undefined && ref.identifier.end <= settledBefore && ref.from.variableScope === scope.variableScope) continue;
     if (update && ref.identifier.start >= update.start && ref.identifier.end <= update.end) continue;
     return ref;
   }

@@ -1,7 +1,8 @@
 /**
  * Code as compilers emit it: an application written in TypeScript, compiled
- * by tsc (CommonJS and ES module output) and esbuild (the same, and a
- * bundle), spawns its own functions. Each run is a real `node` process.
+ * by tsc (CommonJS and ES module output), esbuild (the same, and a bundle)
+ * and Babel (CommonJS), spawns its own functions. Each run is a real `node`
+ * process.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import ts from 'typescript';
 import * as esbuild from 'esbuild';
+import babel from '@babel/core';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const source = readFileSync(join(repo, 'test/fixtures/shipping/compiled/app.ts'), 'utf8');
@@ -69,6 +71,13 @@ describe('compiled TypeScript spawns its own functions', () => {
       write: false,
     });
     expect(run('bundle.mjs', result.outputFiles[0].text)).toEqual(expected);
+  });
+
+  it('Babel, CommonJS (_interopRequireWildcard with its module-level cache, _interopRequireDefault)', () => {
+    const code = babel.transformSync(tsc(ts.ModuleKind.ESNext), { filename: 'app.mjs', babelrc: false, configFile: false, plugins: ['@babel/plugin-transform-modules-commonjs'] })!.code!;
+    expect(code).toMatch(/_interopRequireWildcard/);
+    expect(code).toMatch(/_interopRequireDefault/);
+    expect(run('babel.cjs', code)).toEqual(expected);
   });
 
   it('tsc with source maps, run with --enable-source-maps: stack traces of a green thread name the .ts lines', () => {

@@ -39,6 +39,8 @@ describe('GreenClosureError', () => {
     expectClosure(err, 'counter', '@top-let', /assigned again at line \d+, so a green thread would see a stale copy: pass its current value as an argument/);
     const local = thrown(() => describeFunction(bad.makeClosure(), file, CALL_LINE));
     expectClosure(local, 'local', '@local-let', new RegExp(`assigned again at line ${markerLine('errors.mjs', '@local-again')}`));
+    // Assigned only before the function is made, in the same function (compiled code's `var x; x = ...`): it ships.
+    expect(describeFunction(bad.makeSettled(), file).captures).toEqual([{ name: 'value', outer: false }]);
   });
 
   it('changing an object of the hub (a copy would change)', () => {
