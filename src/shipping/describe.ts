@@ -211,6 +211,14 @@ function build(fn: Function, callerFile: string | undefined, callLine: number | 
   if (/^class\b/.test(raw) && !asValue) {
     throw new GreenShipError(`\`${name}\` is a class; spawn a function that uses it instead, as in spawn(() => new ${name}())`);
   }
+  let mod: ModuleInfo | undefined;
+  let scope: Scope | undefined;
+  let caller: ModuleInfo | undefined;
+  const site = locateFunction(fn, callerFile);
+  // Closures made again at one place in the code (a spawn in a loop) are described once.
+  const siteKey = site ? `${site.scriptId}:${site.line}:${site.column}:${asValue}` : undefined;
+  const known = siteKey ? bySite.get(siteKey) : undefined;
+  if (known) return known;
   const { source, ast } = parseFunction(raw, name);
   if (usesOuterThis(ast)) {
     throw new GreenClosureError(
@@ -220,14 +228,6 @@ function build(fn: Function, callerFile: string | undefined, callLine: number | 
       false,
     );
   }
-  let mod: ModuleInfo | undefined;
-  let scope: Scope | undefined;
-  let caller: ModuleInfo | undefined;
-  const site = locateFunction(fn, callerFile);
-  // Closures made again at one place in the code (a spawn in a loop) are described once.
-  const siteKey = site ? `${site.scriptId}:${site.line}:${site.column}:${asValue}` : undefined;
-  const known = siteKey ? bySite.get(siteKey) : undefined;
-  if (known) return known;
   if (site && isRebuilt(site)) {
     // Rebuilt by materialize in this carrier: its real home is the module its comment or sourceURL names.
     callerFile = /\/\/# greenthreadModule=(\S+)/.exec(site.source)?.[1] ?? site.url;
