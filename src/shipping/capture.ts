@@ -122,8 +122,9 @@ function functionValue(fn: Function, describe: Describe, busy: Set<Function>): u
   }
   if (carrierBackend()) {
     throw new GreenCloneError(
-      `the function \`${fn.name || 'anonymous'}\`, which cannot run in another green thread (${(verdict as Error).message}); ` +
-        `only the hub can keep a function for green threads to call: pass data instead`,
+      `the function \`${fn.name || 'anonymous'}\` cannot run in another green thread (${whyNot(verdict as Error)}), ` +
+        `and only the hub thread can keep a function for green threads to call back, not a green thread (under \`greenthread run\` the app is one). ` +
+        `Return the data instead (\`await g.result\`), or send it back through a Queue that this green thread reads`,
     );
   }
   return callbackMarker(fn);
@@ -157,4 +158,9 @@ function project(value: unknown, paths: string[][]): unknown {
     at[path[path.length - 1]] = v;
   }
   return out;
+}
+
+function whyNot(err: Error): string {
+  if (err instanceof GreenClosureError) return `it assigns, changes or cannot copy \`${err.identifier}\`, declared at ${err.location}`;
+  return err.message;
 }

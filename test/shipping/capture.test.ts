@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { fixtureUrl, loadFixture, markerLine } from './helpers.js';
+import { fixture, fixtureUrl, loadFixture, markerLine } from './helpers.js';
 
 // The fixture spawns from its own module, loaded by Node itself (see helpers.ts).
 const fx = loadFixture('capture.mjs');
@@ -100,4 +101,17 @@ describe('stack traces of shipped code', () => {
     expect(stack).toContain(`at failDeep (${file}:${markerLine('capture.mjs', '@throws-deep')}:9)`);
     expect(stack).toContain(`${file}:${markerLine('capture.mjs', '@calls-deep')}:15)`);
   });
+});
+
+describe('under greenthread run (the app is a green thread)', () => {
+  it('closures ship from the app; a callback that changes the app\'s state is refused with the way out', () => {
+    const r = spawnSync(process.execPath, ['dist/cli.js', 'run', fixture('run-closures.mjs')], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    const [first, second] = r.stdout.trim().split('\n');
+    expect(JSON.parse(first)).toEqual([
+      ['https://example.com/x1', 'item 1'],
+      ['https://example.com/x2', 'item 2'],
+    ]);
+    expect(second).toBe('ERR_GREEN_CLONE true true');
+  }, 60_000);
 });
