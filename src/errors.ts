@@ -230,7 +230,17 @@ export interface WireError {
   brand: string | undefined;
   props: Record<string, unknown>;
   cause?: WireError | { value: unknown };
+  /** The name of its class, when that is not a built-in one: the receiver may find the class (see ERROR_CLASS). */
+  ctor?: string;
 }
+
+/**
+ * On an error rebuilt from the wire: the name of the class it was thrown as,
+ * when the receiving side could not rebuild that class by itself. Whoever
+ * knows the module the error came from (the spawner, through the spawned
+ * function) can restore it (green-thread.ts).
+ */
+export const ERROR_CLASS = Symbol.for('greenthread.errorClass');
 
 const BUILTIN_ERRORS: Record<string, ErrorConstructor> = {
   Error,
@@ -271,6 +281,8 @@ export function errorToWire(err: unknown): WireError | { $greenValue: 1; value: 
     brand: typeof e[BRAND] === 'string' ? (e[BRAND] as string) : undefined,
     props,
   };
+  const ctor = (e.constructor as { name?: unknown } | undefined)?.name;
+  if (typeof ctor === 'string' && ctor && !wire.brand && BUILTIN_ERRORS[ctor] !== e.constructor) wire.ctor = ctor;
   if ('cause' in e && e.cause !== undefined) {
     const c = errorToWire(e.cause);
     wire.cause = '$greenError' in c ? c : { value: c.value };
@@ -297,6 +309,7 @@ export function errorFromWire(wire: WireError | { $greenValue: 1; value: unknown
     err = new Builtin(wire.message);
   }
   Object.defineProperty(err, 'name', { value: wire.name, enumerable: false, writable: true, configurable: true });
+  if (wire.ctor) Object.defineProperty(err, ERROR_CLASS, { value: wire.ctor, enumerable: false, configurable: true });
   Object.assign(err, wire.props);
   if (wire.cause) {
     const cause = '$greenError' in wire.cause ? errorFromWire(wire.cause) : wire.cause.value;

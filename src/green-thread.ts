@@ -9,13 +9,13 @@
 import { carrierBackend } from './backend.js';
 import { mayHoldHandles, serialize } from './channel/channel.js';
 import { collect } from './sync/handles.js';
-import { GreenArgumentError, GreenCloneError, HubBlockingError } from './errors.js';
+import { ERROR_CLASS, GreenArgumentError, GreenCloneError, HubBlockingError } from './errors.js';
 import { getHub } from './hub-access.js';
 import type { ThreadRecord } from './hub/types.js';
 import { createRequire } from 'node:module';
 import type * as Describe from './shipping/describe.js';
 import type { Shipped, ShippedFunction } from './shipping/types.js';
-import { callArgs } from './shipping/capture.js';
+import { callArgs, errorClassOf } from './shipping/capture.js';
 import { ownPath } from './own-files.js';
 
 /** Options of {@link GreenThread.kill}. */
@@ -46,11 +46,23 @@ export class GreenThread<T = unknown> {
   readonly id: number;
   /** Hub side only: the hub's record, kept after the hub forgets the id. */
   #record: ThreadRecord | undefined;
+  /** What was spawned, when this handle comes from spawn: its module's error classes are restored on errors. */
+  #origin: { fn: Function; shipped: ShippedFunction } | undefined;
 
   /** @internal Handles come from spawn() and current(). */
-  constructor(id: number, record?: ThreadRecord) {
+  constructor(id: number, record?: ThreadRecord, origin?: { fn: Function | URL; shipped: Shipped }) {
     this.id = id;
     this.#record = record;
+    if (origin && typeof origin.fn === 'function' && origin.shipped.kind === 'function') this.#origin = origin as { fn: Function; shipped: ShippedFunction };
+  }
+
+  /**
+   * An error that crossed as a plain Error though it was thrown as a class of
+   * the spawned function's module (its own, or one it imports: js-yaml's
+   * YAMLException) gets that class back.
+   */
+  #restore(err: unknown): unknown {
+    return this.#origin ? restoreErrorClass(err, this.#origin.fn, this.#origin.shipped) : err;
   }
 
   /** True once it has ended: returned, thrown or been killed. */
@@ -81,8 +93,8 @@ export class GreenThread<T = unknown> {
    * resolves with its GreenThreadExit.
    */
   get result(): Promise<T> {
-    if (this.#record) return getHub().result(this.#record) as Promise<T>;
-    return carrierBackend()!.result(this.id) as Promise<T>;
+    const p = (this.#record ? getHub().result(this.#record) : carrierBackend()!.result(this.id)) as Promise<T>;
+    return this.#origin ? p.catch((err: unknown) => Promise.reject(this.#restore(err))) : p;
   }
 
   /**
@@ -92,7 +104,11 @@ export class GreenThread<T = unknown> {
   wait(): T {
     const b = carrierBackend();
     if (!b) throw new HubBlockingError('wait');
-    return b.wait(this.id) as T;
+    try {
+      return b.wait(this.id) as T;
+    } catch (err) {
+      throw this.#restore(err);
+    }
   }
 
   /**
@@ -177,10 +193,10 @@ export function spawnWith<A extends unknown[], R>({ now = false }: { now?: boole
   const hub = b ? undefined : getHub();
   hub?.warm();
   const { shipped, bytes, handles } = packCall(fn, args);
-  if (!hub) return new GreenThread(b!.spawn(shipped, bytes, handles));
+  if (!hub) return new GreenThread(b!.spawn(shipped, bytes, handles), undefined, { fn, shipped });
   hub.holds?.keepIds(handles);
   const record = hub.spawn(shipped, bytes, { handles, now });
-  return new GreenThread(record.id, record);
+  return new GreenThread(record.id, record, { fn, shipped });
 }
 
 // Describing a function needs parsers and module resolution; a carrier that never
@@ -222,6 +238,18 @@ export function packCall(fn: Function | URL, args: unknown[]): { shipped: Shippe
     if (crossable === args) throw err;
     return { shipped, ...packArgs(crossable) };
   }
+}
+
+/**
+ * @internal `err`, rebuilt from another thread, with the class it was thrown
+ * as when that class is one that `fn`'s module gives it (see GreenThread).
+ */
+export function restoreErrorClass(err: unknown, fn: Function | URL, shipped: Shipped): unknown {
+  const name = err instanceof Error ? (err as unknown as Record<symbol, unknown>)[ERROR_CLASS] : undefined;
+  if (typeof name !== 'string' || typeof fn !== 'function' || shipped.kind !== 'function') return err;
+  const Cls = errorClassOf(fn, shipped, name);
+  if (Cls) Object.setPrototypeOf(err, Cls.prototype as object);
+  return err;
 }
 
 /** A function found among a call's values, described to run elsewhere. */

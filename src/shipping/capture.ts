@@ -164,3 +164,40 @@ function whyNot(err: Error): string {
   if (err instanceof GreenClosureError) return `it assigns, changes or cannot copy \`${err.identifier}\`, declared at ${err.location}`;
   return err.message;
 }
+
+/**
+ * The class named `name` among what `fn`'s module gives it (its imports,
+ * requires, shipped declarations and captured values, or a property of one
+ * of them: `yaml.YAMLException`), read from `fn`'s closure; undefined when
+ * none is an Error class of that name.
+ */
+export function errorClassOf(fn: Function, shipped: ShippedFunction, name: string): Function | undefined {
+  const names = [
+    ...shipped.imports.map((i) => ({ name: i.local, outer: true })),
+    ...shipped.requires.map((r) => ({ name: r.local, outer: true })),
+    ...shipped.declarations.map((d) => ({ name: d.name, outer: true })),
+    ...(shipped.captures ?? []).map((c) => ({ name: c.name, outer: c.outer })),
+  ];
+  if (!names.length) return undefined;
+  let values: Map<string, unknown>;
+  try {
+    values = closureValues(fn, names);
+  } catch {
+    return undefined;
+  }
+  const isErrorClass = (v: unknown): v is Function =>
+    typeof v === 'function' && v.name === name && (v === Error || (v.prototype as object | undefined) instanceof Error);
+  for (const value of values.values()) {
+    if (isErrorClass(value)) return value;
+    if (value !== null && (typeof value === 'object' || typeof value === 'function')) {
+      let member: unknown;
+      try {
+        member = (value as Record<string, unknown>)[name];
+      } catch {
+        continue;
+      }
+      if (isErrorClass(member)) return member;
+    }
+  }
+  return undefined;
+}

@@ -90,7 +90,7 @@ export class GreenPool extends HubHandle {
     if (!carrierBackend()) return this.spawnAsync(fn, ...args);
     const { shipped, bytes, handles } = packCall(fn, args);
     const answer = callBlocking(this, 'spawn', [shipped, bytes, handles], 'GreenPool.spawn') as PoolSpawnAnswer;
-    if ('id' in answer) return new GreenThread(answer.id);
+    if ('id' in answer) return new GreenThread(answer.id, undefined, { fn, shipped });
     try {
       return new FinishedThread(false, fn(...args)) as GreenThread<Awaited<R>>;
     } catch (err) {
@@ -131,7 +131,7 @@ export class GreenPool extends HubHandle {
     const hub = getHub();
     const record = hub.handoff.get(id);
     hub.handoff.delete(id);
-    return new GreenThread(id, record);
+    return new GreenThread(id, record, { fn, shipped });
   }
 
   /**

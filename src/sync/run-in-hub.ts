@@ -5,7 +5,7 @@
  */
 import { carrierBackend } from '../backend.js';
 import { HubBlockingError } from '../errors.js';
-import { packCall } from '../green-thread.js';
+import { packCall, restoreErrorClass } from '../green-thread.js';
 
 /**
  * Ships `fn` to the hub (the same rules as spawn; a module URL stands for
@@ -29,5 +29,9 @@ export function runInHub<A extends unknown[], R>(fn: ((...args: A) => R | Promis
   const b = carrierBackend();
   if (!b) throw new HubBlockingError('runInHub');
   const { shipped, bytes, handles } = packCall(fn, args);
-  return b.runInHub(shipped, bytes, handles) as R;
+  try {
+    return b.runInHub(shipped, bytes, handles) as R;
+  } catch (err) {
+    throw restoreErrorClass(err, fn, shipped);
+  }
 }

@@ -94,6 +94,17 @@ describe('functions among its values', () => {
   });
 });
 
+describe('errors keep their class', () => {
+  it('a library\'s own error and the module\'s own error class, through result, wait() and runInHub', async () => {
+    expect(await fx.errorClasses()).toEqual([
+      ['YAMLException', true, false, null, 'object'],
+      ['QuotaError', false, true, 7, 'undefined'],
+      ['QuotaError', true, 8],
+      ['QuotaError', true, 9],
+    ]);
+  });
+});
+
 describe('stack traces of shipped code', () => {
   it('name the lines and columns of the user\'s own file, for the function and the functions shipped with it', async () => {
     const stack: string = await fx.stackOfFailure();
