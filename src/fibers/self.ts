@@ -9,6 +9,7 @@
  *
  * Runs on every thread; does something only in a carrier running a fiber.
  */
+import { carrierBackend } from '../backend.js';
 import { errorFromWire, type WireError } from '../errors.js';
 import { fiberCodes, fibersError } from './errors.js';
 import { holdsHandles, refuseBetweenCarriers, reviveIncoming } from './handles.js';
@@ -17,6 +18,7 @@ import {
   CMD_RUN,
   CMD_THROW,
   DONE,
+  EV_EXIT,
   EV_PARKED,
   EV_RETURN,
   EV_THROW,
@@ -72,6 +74,17 @@ export function releaseRunner(): void {
   self.link.signal(TO_RUNNER, EV_PARKED);
 }
 
+/**
+ * process.exit in this fiber, or in a fiber it waits for: its runner, if
+ * blocked on it, learns that the process is ending and never returns.
+ */
+export function passExit(self: FiberSelf, code: number): void {
+  if (!self.runnerWaiting) return;
+  self.runnerWaiting = false;
+  self.link.write(code);
+  self.link.signal(TO_RUNNER, EV_EXIT);
+}
+
 /** Tells the runner how the body ended. `thrown` values are sent as wire errors. */
 export function finish(self: FiberSelf, kind: typeof EV_RETURN | typeof EV_THROW, value: unknown): void {
   self.link.write(value);
@@ -91,9 +104,13 @@ export function yieldFrom(self: FiberSelf, value: unknown): unknown {
   Atomics.store(i32, STATE, YIELDED);
   self.runnerWaiting = false;
   link.signal(TO_RUNNER, EV_YIELD);
+  // Suspended, it waits for its runner only: as in node-fibers, that alone does not keep the process alive.
+  const b = carrierBackend();
+  b?.holdsProcess(false);
   for (let w = Atomics.load(i32, TO_FIBER); w === self.seenCmd; w = Atomics.load(i32, TO_FIBER)) {
     waitAside(i32, TO_FIBER, w);
   }
+  b?.holdsProcess(true);
   self.seenCmd = Atomics.load(i32, TO_FIBER);
   self.runnerWaiting = true;
   const cmd = kindOf(self.seenCmd);

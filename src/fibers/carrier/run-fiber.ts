@@ -3,8 +3,13 @@
  * and reports to their runners through its shared buffer (see ../wire.ts).
  * Spawned as a module (`spawn(new URL(...))`) by a runner that found no idle
  * host, with the first body to run; afterwards runners start bodies on it
- * directly (CMD_START), without the hub. It leaves after HOST_IDLE_MS without
- * work, so that hosts never keep a finished program alive for long.
+ * directly (CMD_START), without the hub. It leaves HOST_IDLE_MS after its
+ * body ended if no runner took it: long enough for a runner that starts
+ * fibers one after another (on the hub, a carrier given back is seen only
+ * when the event loop turns, so a loop of run() calls would otherwise start a
+ * carrier per fiber), short enough that the carrier goes back to the pool,
+ * for any green thread, about at once, and never keeps a finished program
+ * alive.
  *
  * Between bodies it waits with Atomics.waitAsync, not Atomics.wait: its
  * event loop goes on, so callbacks a finished body left behind (a child
@@ -12,13 +17,15 @@
  *
  * Runs on a carrier only.
  */
+import { inspect } from 'node:util';
 import { materialize } from '../../shipping/materialize.js';
 import { carrierBackend } from '../../backend.js';
 import { CarrierDiedError, errorToWire, GreenCloneError } from '../../errors.js';
 import { serialize } from '../../channel/channel.js';
 import { setBeforePark } from '../../carrier/channel.js';
+import { writeDirectlyWhile } from '../../carrier/stdio.js';
 import { endSelf, selfFiber } from '../fiber.js';
-import { currentSelf, finish, releaseRunner, setSelf, type FiberSelf } from '../self.js';
+import { currentSelf, finish, passExit, releaseRunner, setSelf, type FiberSelf } from '../self.js';
 import { CMD_START, DONE, EV_RETURN, EV_THROW, EXITED, FiberLink, kindOf, RUNNING, STATE, TO_FIBER, TO_RUNNER } from '../wire.js';
 import { enableFunctionPrototype } from '../future.js';
 import { holdsHandles, refuseBetweenCarriers, reviveIncoming } from '../handles.js';
@@ -26,7 +33,7 @@ import { FiberError } from '../errors.js';
 import type { FiberJob } from '../fiber.js';
 
 /** How long a host with nothing to run stays. */
-const HOST_IDLE_MS = 1000;
+const HOST_IDLE_MS = 20;
 
 export default async function host(start: { channel: string; job: FiberJob }): Promise<void> {
   const link = FiberLink.create(start.channel);
@@ -42,12 +49,14 @@ export default async function host(start: { channel: string; job: FiberJob }): P
   const backend = carrierBackend();
   while (next) {
     const seen = await runBody(link, next.job, next.word);
-    // Between bodies the host holds no core (see WAITING in channel/layout.ts).
+    // Between bodies the host holds no core (see WAITING in channel/layout.ts), nor the process.
     backend?.setWaiting(true);
+    backend?.holdsProcess(false);
     try {
       next = await nextJob(link, seen);
     } finally {
       backend?.setWaiting(false);
+      backend?.holdsProcess(true);
     }
   }
   process.off('exit', onExit);
@@ -93,16 +102,19 @@ async function runBody(link: FiberLink, job: FiberJob, seenCmd: number): Promise
   if (job.futureProto) enableFunctionPrototype();
   setSelf(self);
   setBeforePark(releaseRunner);
-  // process.exit() hands the exit to the hub with a message; a runner blocked
-  // in run() on the hub would never read it.
+  if (job.runnerIsHub) writeDirectlyWhile(() => self.runnerWaiting);
+  // process.exit() ends the process: the runner must not go on as if the
+  // fiber had parked (node-fibers' run() never returned). This carrier hands
+  // the exit to the hub after its output (src/carrier/main.ts).
   const exit = process.exit;
   process.exit = ((code?: number | string | null) => {
-    releaseRunner();
+    passExit(self, Number(code ?? process.exitCode ?? 0) | 0);
     return exit(code);
   }) as typeof process.exit;
   self.baseline = process.getActiveResourcesInfo().length;
   let kind: typeof EV_RETURN | typeof EV_THROW = EV_RETURN;
   let value: unknown;
+  let thrown: unknown;
   try {
     const arg = reviveIncoming(job.value, job.runnerIsHub);
     value = job.spread ? fn(...(arg as unknown[])) : job.hasValue ? fn.call(undefined, arg) : fn.call(undefined);
@@ -118,14 +130,31 @@ async function runBody(link: FiberLink, job: FiberJob, seenCmd: number): Promise
     if (err === self.zombie) value = undefined;
     else {
       kind = EV_THROW;
+      thrown = err;
       value = errorToWire(err);
     }
   } finally {
     process.exit = exit;
     setBeforePark(undefined);
+    writeDirectlyWhile(undefined);
     if (currentSelf() === self) setSelf(undefined);
     endSelf(self.fiber);
   }
+  // Nobody waits in run() (the fiber waited on I/O since), and no future
+  // will read it (a task's): the error is uncaught, as node-fibers threw it
+  // out of the callback that resumed the fiber.
+  const uncaught = kind === EV_THROW && thrown !== undefined && !self.runnerWaiting && !job.spread;
   finish(self, kind, value);
+  if (uncaught) dieOf(thrown, job);
   return self.seenCmd;
+}
+
+/**
+ * An uncaught error ends the process with status 1, as it ends node: it is
+ * printed, then the exit goes to the hub after this carrier's output.
+ */
+function dieOf(err: unknown, job: FiberJob): void {
+  const name = job.shipped.kind === 'function' ? job.shipped.name || 'anonymous' : 'module';
+  process.stderr.write(`Uncaught error in fiber \`${name}\`, thrown after it had waited (nobody was blocked in its run()):\n${inspect(err)}\n`);
+  process.exit(1);
 }
