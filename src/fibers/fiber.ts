@@ -45,6 +45,8 @@ import { FiberError, fiberCodes, fibersError } from './errors.js';
 import { currentSelf, passExit, releaseRunner, yieldFrom } from './self.js';
 import { creditOutgoing, holdsHandles, refuseBetweenCarriers, reviveIncoming } from './handles.js';
 import { ownFile } from '../own-files.js';
+import { runInHub } from '../sync/run-in-hub.js';
+import setPoolSize from './hub-pool.js';
 import { waitingByDesign } from '../waits-by-design.js';
 import {
   CMD_RESET,
@@ -115,6 +117,9 @@ interface Generation {
 const hosts: Host[] = [];
 
 let created = 0;
+/** Fiber.poolSize as last set from this carrier (the hub's own is its minCarriers). */
+let poolSizeHere: number | undefined;
+const HUB_POOL = ownFile('fibers/hub-pool.js');
 // Names of the fibers' BroadcastChannels: unique in the process by thread and
 // count (node:crypto's randomUUID would cost a carrier about 10 ms to load).
 let channelSeq = 0;
@@ -360,6 +365,14 @@ class FiberImpl {
       link.signal(TO_FIBER, CMD_START);
       return this.#await(gen, link);
     }
+    if (!carrierBackend() && !getHub().canRunNow()) {
+      const cap = getHub().options.maxCarriers;
+      throw new FiberError(
+        `no carrier can take this fiber: all ${cap} carriers (maxCarriers) are busy, and run() on the main thread blocks the event loop that frees them; ` +
+          'raise maxCarriers, or start the fiber once others have ended',
+        fiberCodes.start,
+      );
+    }
     const name = `greenthread-fiber-${threadId}-${++channelSeq}`;
     const channel = openChannel(name);
     let thread: GreenThread<unknown>;
@@ -391,19 +404,11 @@ class FiberImpl {
 
   /**
    * A new host's buffer, once its carrier is up and has sent it. On the hub
-   * the carrier starts while this thread waits (spawn's `now` gives the host
-   * an idle carrier, or one still starting), unless every carrier the pool
-   * may have is busy: those free up only when the hub's event loop turns.
+   * the carrier starts while this thread waits: spawn's `now` gives the host
+   * an idle carrier, or one still starting (#start made sure there is one:
+   * busy carriers free up only when the hub's event loop turns).
    */
   #firstLink(host: Host): FiberLink {
-    if (!carrierBackend() && getHub().threads.get(host.thread.id)?.state === 'queued') {
-      const cap = getHub().options.maxCarriers;
-      throw new FiberError(
-        `no carrier can take this fiber: all ${cap} carriers (maxCarriers) are busy, and run() on the main thread blocks the event loop that frees them; ` +
-          'raise maxCarriers, or start the fiber once others have ended',
-        fiberCodes.start,
-      );
-    }
     return this.#link(host.gen!)!;
   }
 
@@ -592,14 +597,14 @@ Object.defineProperties(Fiber, {
     configurable: true,
   },
   poolSize: {
-    get: () => (carrierBackend() ? undefined : getHub().options.minCarriers),
+    get: () => (carrierBackend() ? poolSizeHere : getHub().options.minCarriers),
     set: (n: unknown) => {
-      if (carrierBackend()) throw new GreenArgumentError('Fiber.poolSize sets the hub\'s carrier pool: set it on the main thread, not in a fiber');
       if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
         throw new GreenArgumentError(`Fiber.poolSize must be a non-negative integer, got ${String(n)}`);
       }
-      const hub = getHub();
-      hub.configure({ minCarriers: n, maxCarriers: Math.max(n, hub.options.maxCarriers) });
+      // The pool is the hub's: from a green thread the hub sets it (a short park).
+      if (carrierBackend()) poolSizeHere = runInHub<[number], number>(HUB_POOL, n);
+      else setPoolSize(n);
     },
     configurable: true,
   },

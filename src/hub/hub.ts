@@ -555,6 +555,11 @@ export class Hub {
     t.handles = []; // delivered: the carrier's facades own them now
   }
 
+  /** Whether spawn with `now` would start a green thread at once (an idle carrier, one starting, or room for one). */
+  canRunNow(): boolean {
+    return this.#idle.length > 0 || this.#carrierCount < this.options.maxCarriers || this.#carriers.some((k) => k?.state === 'starting' && !k.claimed);
+  }
+
   /**
    * For a green thread the hub thread is about to wait for (spawn's `now`)
    * when no carrier is idle: a carrier still starting takes it, or a new

@@ -49,14 +49,13 @@ export default async function host(start: { channel: string; job: FiberJob }): P
   const backend = carrierBackend();
   while (next) {
     const seen = await runBody(link, next.job, next.word);
-    // Between bodies the host holds no core (see WAITING in channel/layout.ts), nor the process.
+    // Between bodies the host holds no core (see WAITING in channel/layout.ts).
+    // It still holds the process: callbacks the last body left on this loop run meanwhile.
     backend?.setWaiting(true);
-    backend?.holdsProcess(false);
     try {
       next = await nextJob(link, seen);
     } finally {
       backend?.setWaiting(false);
-      backend?.holdsProcess(true);
     }
   }
   process.off('exit', onExit);
