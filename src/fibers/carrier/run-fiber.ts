@@ -17,6 +17,8 @@
  *
  * Runs on a carrier only.
  */
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { inspect } from 'node:util';
 import { materialize } from '../../shipping/materialize.js';
 import { carrierBackend } from '../../backend.js';
@@ -111,6 +113,8 @@ async function runBody(link: FiberLink, job: FiberJob, seenCmd: number): Promise
     return exit(code);
   }) as typeof process.exit;
   self.baseline = process.getActiveResourcesInfo().length;
+  const lendRequire = evalCode(job) && !('require' in globalThis);
+  if (lendRequire) (globalThis as { require?: NodeJS.Require }).require = createRequire(path.join(process.cwd(), '[eval]'));
   let kind: typeof EV_RETURN | typeof EV_THROW = EV_RETURN;
   let value: unknown;
   let thrown: unknown;
@@ -136,6 +140,7 @@ async function runBody(link: FiberLink, job: FiberJob, seenCmd: number): Promise
     process.exit = exit;
     setBeforePark(undefined);
     writeDirectlyWhile(undefined);
+    if (lendRequire) delete (globalThis as { require?: unknown }).require;
     if (currentSelf() === self) setSelf(undefined);
     endSelf(self.fiber);
   }
@@ -146,6 +151,17 @@ async function runBody(link: FiberLink, job: FiberJob, seenCmd: number): Promise
   finish(self, kind, value);
   if (uncaught) dieOf(thrown, job);
   return self.seenCmd;
+}
+
+/**
+ * A function from `node -e`, `-p`, piped input or the REPL: code there
+ * calls `require` as a global, and a fiber body from it may use globals
+ * only, so it gets one too, resolving from the working directory as there.
+ * Only for its body: elsewhere a global `require` would fool code that
+ * tests for CommonJS.
+ */
+function evalCode(job: FiberJob): boolean {
+  return job.shipped.kind === 'function' && job.shipped.moduleUrl === null;
 }
 
 /**
