@@ -42,7 +42,7 @@ import { GreenThread, shipFunction, spawnWith } from '../green-thread.js';
 import { getHub } from '../hub-access.js';
 import type { Shipped } from '../shipping/types.js';
 import { FiberError, fiberCodes, fibersError } from './errors.js';
-import { currentSelf, passExit, releaseRunner, yieldFrom } from './self.js';
+import { currentSelf, passExit, releaseRunner, resumeLocally, yieldFrom } from './self.js';
 import { creditOutgoing, holdsHandles, refuseBetweenCarriers, reviveIncoming } from './handles.js';
 import { ownFile } from '../own-files.js';
 import { runInHub } from '../sync/run-in-hub.js';
@@ -252,6 +252,8 @@ class FiberImpl {
     if (this.#self) {
       // A callback that outlived its fiber's body (node-fibers' sleep pattern): nothing left to resume.
       if (this.#selfEnded) return undefined;
+      // A callback on the fiber's own loop while it yields there (see ownLoopYield in ./self.ts).
+      if (resumeLocally(this, { value: args[0] })) return undefined;
       throw fibersError('This Fiber is already running', fiberCodes.running);
     }
     // On the hub, the wait for the fiber is by design: the watchdog leaves it alone.
@@ -270,6 +272,7 @@ class FiberImpl {
    */
   throwInto(...args: unknown[]): unknown {
     if (args.length > 1) throw fibersError('throwInto() expects 1 or no arguments', fiberCodes.badArg, TypeError);
+    if (this.#self && resumeLocally(this, { error: args[0] })) return undefined;
     return waitingByDesign(() => this.#command(this.#gen!, this.#yieldingLink(), CMD_THROW, errorToWire(args[0])));
   }
 

@@ -57,6 +57,20 @@ describe.each(Object.entries(ways))('under %s', (_, argv) => {
     expect(r.status).toBe(1);
   });
 
+  it("callbacks on a fiber's own event loop resume it (fiber.run, throwInto, a local Future)", () => {
+    const r = run(argv('own-loop.cjs'));
+    expect(r.err).toBe('');
+    expect(r.out).toBe('run returned undefined\nslept 5 thrown in by a callback future true\n');
+    expect(r.status).toBe(0);
+  });
+
+  it('without deasync, a fiber waiting on its own loop gets a warning, and does not hold the process', () => {
+    const r = spawnSync(process.execPath, argv('own-loop.cjs'), { cwd: dir, encoding: 'utf8', timeout: 30_000, env: { ...process.env, GREENTHREAD_NO_DEASYNC: '1' } });
+    expect(r.stderr).toMatch(/ERR_GREEN_FIBER_STUCK/);
+    expect(r.stdout).toBe('run returned undefined\n');
+    expect(r.status).toBe(0);
+  });
+
   it('a fiber left suspended does not keep the process alive', () => {
     const r = run(argv('suspended.cjs'));
     expect(r.err).toBe('');

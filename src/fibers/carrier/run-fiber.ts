@@ -93,6 +93,8 @@ async function runBody(link: FiberLink, job: FiberJob, seenCmd: number): Promise
     currentTaken: false,
     baseline: 0,
     warned: false,
+    yieldingLocally: false,
+    localResume: undefined,
   };
   try {
     fn = await materialize(job.shipped);
