@@ -324,15 +324,23 @@ class FiberImpl {
    */
   async endedAsync(): Promise<{ ok: true; value: unknown } | { ok: false; error: unknown }> {
     const gen = this.#gen!;
-    while (!ended(gen)) {
-      const link = gen.host.link;
-      if (!link) {
-        await new Promise((r) => setTimeout(r, 1));
-        continue;
+    // A pending Atomics.waitAsync does not keep an event loop alive: the
+    // future's callbacks must not be lost because this thread's green thread
+    // (or program) ended first, as node-fibers' pending I/O held its loop.
+    const hold = setInterval(() => {}, 2 ** 30);
+    try {
+      while (!ended(gen)) {
+        const link = gen.host.link;
+        if (!link) {
+          await new Promise((r) => setTimeout(r, 1));
+          continue;
+        }
+        const r = Atomics.waitAsync(link.i32, TO_RUNNER, Atomics.load(link.i32, TO_RUNNER), REPORT_MS);
+        if (ended(gen)) break;
+        if (r.async) await r.value;
       }
-      const r = Atomics.waitAsync(link.i32, TO_RUNNER, Atomics.load(link.i32, TO_RUNNER), REPORT_MS);
-      if (ended(gen)) break;
-      if (r.async) await r.value;
+    } finally {
+      clearInterval(hold);
     }
     return gen.outcome!;
   }

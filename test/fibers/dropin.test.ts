@@ -71,6 +71,13 @@ describe.each(Object.entries(ways))('under %s', (_, argv) => {
     expect(r.status).toBe(0);
   });
 
+  it('wait.for, sync and fibrous wait inside fibers; a future outliving the main module still calls back', () => {
+    const r = spawnSync(process.execPath, argv('libraries.cjs'), { cwd: dir, encoding: 'utf8', timeout: 30_000, env: { ...process.env, NODE_PATH: path.join(root, 'node_modules') } });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n').sort()).toEqual(['', 'fibrous undefined true', 'sync true', 'wait.for true slept']);
+    expect(r.status).toBe(0);
+  });
+
   it('a fiber left suspended does not keep the process alive', () => {
     const r = run(argv('suspended.cjs'));
     expect(r.err).toBe('');
