@@ -86,6 +86,26 @@ describe.each(Object.entries(ways))('under %s', (_, argv) => {
   });
 });
 
+describe('node -e and the REPL, with --import greenthread/register', () => {
+  const body = "Fiber(function () { return require('path').basename('/a/fiber') }).run()";
+  it('-e: fibers whose functions use globals only (require included) run', () => {
+    const r = run(['--import', 'greenthread/register', '-e', `const Fiber = require('fibers'); console.log(${body})`]);
+    expect(r.err).toBe('');
+    expect(r.out).toBe('fiber\n');
+  });
+
+  it('the REPL, fed on stdin', () => {
+    const r = spawnSync(process.execPath, ['--import', 'greenthread/register', '-i'], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 30_000,
+      input: `const Fiber = require('fibers')\n${body}\n`,
+    });
+    expect(r.stdout).toMatch(/'fiber'/);
+    expect(r.status).toBe(0);
+  });
+});
+
 describe('on the main thread, without register', () => {
   it('a cold pool starts fibers synchronously; a full one says why; finished fibers give their carriers back', () => {
     const r = run(['cold.cjs']);
