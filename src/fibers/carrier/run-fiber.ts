@@ -34,8 +34,16 @@ import { holdsHandles, refuseBetweenCarriers, reviveIncoming } from '../handles.
 import { FiberError } from '../errors.js';
 import type { FiberJob } from '../fiber.js';
 
-/** How long a host with nothing to run stays. */
-const HOST_IDLE_MS = 20;
+/**
+ * How long a host with nothing to run stays. A runner on a carrier gets a
+ * carrier given back at once from the hub (whose event loop is free), so
+ * its host leaves soon; the hub, as a runner, often starts fibers in a loop
+ * that never lets its event loop turn, and a carrier given back is seen
+ * only when it does: there a new host would mean a new carrier.
+ */
+const HOST_IDLE_MS = { hubRunner: 1000, carrierRunner: 20 };
+/** How often an idle host looks whether callbacks its last body left are still pending. */
+const IDLE_LOOK_MS = 20;
 
 export default async function host(start: { channel: string; job: FiberJob }): Promise<void> {
   const link = FiberLink.create(start.channel);
@@ -49,34 +57,47 @@ export default async function host(start: { channel: string; job: FiberJob }): P
   process.on('exit', onExit);
   let next: { job: FiberJob; word: number } | undefined = { job: start.job, word: 0 };
   const backend = carrierBackend();
+  const baseline = process.getActiveResourcesInfo().length;
   while (next) {
     const seen = await runBody(link, next.job, next.word);
+    const linger = next.job.runnerIsHub ? HOST_IDLE_MS.hubRunner : HOST_IDLE_MS.carrierRunner;
     // Between bodies the host holds no core (see WAITING in channel/layout.ts).
-    // It still holds the process: callbacks the last body left on this loop run meanwhile.
     backend?.setWaiting(true);
     try {
-      next = await nextJob(link, seen);
+      next = await nextJob(link, seen, linger, baseline);
     } finally {
       backend?.setWaiting(false);
+      backend?.holdsProcess(true);
     }
   }
   process.off('exit', onExit);
   link.close();
 }
 
-/** The next body to run and the command word that brought it; undefined when the host leaves. */
-async function nextJob(link: FiberLink, seen: number): Promise<{ job: FiberJob; word: number } | undefined> {
+/**
+ * The next body to run and the command word that brought it; undefined when
+ * the host leaves, `linger` ms after the last body. Meanwhile an idle host
+ * holds the process only while callbacks the last body left (a child's
+ * exit, a timer) are pending on this loop: they run here.
+ */
+async function nextJob(link: FiberLink, seen: number, linger: number, baseline: number): Promise<{ job: FiberJob; word: number } | undefined> {
   const i32 = link.i32;
+  const backend = carrierBackend();
+  const until = performance.now() + linger;
+  let holding = true;
   for (;;) {
     const w = Atomics.load(i32, TO_FIBER);
     if (w !== seen) {
       if (kindOf(w) !== CMD_START) throw new Error(`fiber host got command ${kindOf(w)} while idle; this is a bug in greenthread`);
       return { job: link.read() as FiberJob, word: w };
     }
-    const r = Atomics.waitAsync(i32, TO_FIBER, w, HOST_IDLE_MS);
-    const outcome = r.async ? await r.value : r.value;
+    const quiet = process.getActiveResourcesInfo().length <= baseline;
+    if (quiet === holding) backend?.holdsProcess((holding = !quiet));
+    const left = until - performance.now();
     // Leave only if no runner took this host meanwhile (it flips DONE to RUNNING first).
-    if (outcome === 'timed-out' && Atomics.compareExchange(i32, STATE, DONE, EXITED) === DONE) return undefined;
+    if (left <= 0 && Atomics.compareExchange(i32, STATE, DONE, EXITED) === DONE) return undefined;
+    const r = Atomics.waitAsync(i32, TO_FIBER, w, Math.max(1, Math.min(left, IDLE_LOOK_MS)));
+    if (r.async) await r.value;
   }
 }
 
