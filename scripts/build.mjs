@@ -49,7 +49,7 @@ const STANDALONE = ['spawner/main', 'hub/watchdog-worker', 'hooks/skip-main'];
  * bindings); and `greenthread top`'s, which imports a hub/ module: in the
  * runtime chunk it would make every thread load the hub's.
  */
-const OWN_FILE = new Set(['cli', 'cli/top', 'register', 'carrier/entry', 'carrier/main', 'fibers/hub-calls']);
+const OWN_FILE = new Set(['cli', 'cli/top', 'register', 'carrier/entry', 'carrier/main', 'fibers/hub-calls', 'fibers/hub-pool']);
 
 function filesUnder(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

@@ -58,6 +58,12 @@ export interface Backend {
   request(op: number, num: number, value?: unknown): unknown;
   /** Says whether this green thread waits on something other than the hub (see WAITING in channel/layout.ts). */
   setWaiting(waiting: boolean): void;
+  /**
+   * Says whether this green thread keeps the process alive: not while only a
+   * fiber's runner could wake it (a fiber suspended in Fiber.yield, a fiber
+   * host between bodies), as a suspended node-fibers fiber never held its loop.
+   */
+  holdsProcess(holds: boolean): void;
   /** Runs `fn` once right before this green thread next parks, or when it ends; `active` false takes it back (see net/socket.ts). */
   beforeNextPark(fn: () => void, active: boolean): void;
 }

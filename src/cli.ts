@@ -34,8 +34,9 @@ app loads (monkeyPatch); --no-patch leaves some, or all, as Node has them.
 
 Options (before the app path):
   --no-patch[=mods]    do not patch these modules (comma-separated among
-                       child_process, fs, dns, net, process, timers; e.g.
-                       --no-patch=fs,dns); alone: patch nothing
+                       child_process, fs, dns, net, process, timers, fibers;
+                       e.g. --no-patch=fs,dns); alone: patch nothing
+                       (fibers: require('fibers') loads greenthread/fibers)
   --min-carriers <n>   carriers kept warm (default: number of cores, at least 2)
   --max-carriers <n>   hard cap on carriers (default: sized from memory)
   --inspect-green      trace where green threads are spawned and park;

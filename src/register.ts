@@ -6,6 +6,8 @@
  * once, in its green thread. Like `greenthread run`, it makes Node's
  * blocking calls green in every carrier (GREENTHREAD_NO_PATCH=child_process,
  * or =all, opts out). In carriers (which inherit --import) it does nothing.
+ * Without an entry file (`-e`, `-p`, piped input, the REPL) it only patches,
+ * for that code (which runs on the hub) and its carriers.
  *
  * Runs on the hub (main thread); side effects on import.
  */
@@ -42,4 +44,11 @@ if (isMainThread && !carrierBackend() && entry) {
   const patches = patchesWithout(process.env.GREENTHREAD_NO_PATCH);
   if (Object.values(patches).some(Boolean)) monkeyPatch(patches);
   runMain(real, process.argv.slice(2));
+} else if (isMainThread && !carrierBackend()) {
+  // `node -e`, `-p`, piped input or the REPL: that code runs here, on the
+  // hub; its green threads and fibers get the patches as under `greenthread run`
+  // (require('fibers') included).
+  const { monkeyPatch, patchesWithout } = await import('./patches/monkey-patch.js');
+  const patches = patchesWithout(process.env.GREENTHREAD_NO_PATCH);
+  if (Object.values(patches).some(Boolean)) monkeyPatch(patches);
 }

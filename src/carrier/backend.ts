@@ -61,6 +61,10 @@ export const carrier: Backend & { current: number | undefined; pendingNotificati
     Atomics.store(channel.i32, WAITING, waiting ? 1 : 0);
   },
 
+  holdsProcess(holds: boolean): void {
+    if (carrier.current !== undefined) parentPort!.postMessage({ t: 'hold', id: carrier.current, holds } satisfies CarrierMessage);
+  },
+
   request(op: number, num: number, value?: unknown): unknown {
     const reply = park(op, num, value);
     return reply !== null && typeof reply === 'object' ? revive(reply) : reply;

@@ -19,6 +19,8 @@ export type CarrierMessage =
   | { t: 'out'; fd: 1 | 2; data: string | Uint8Array }
   | { t: 'end'; id: number; outcome: Outcome; exitCode: number | undefined; retire: boolean }
   | { t: 'exit'; code: number }
+  /** Whether green thread `id` keeps the process alive (see Backend.holdsProcess). */
+  | { t: 'hold'; id: number; holds: boolean }
   /** Facades of hub objects this carrier let go of (garbage collected): one reference per id. */
   | { t: 'release'; ids: number[] };
 

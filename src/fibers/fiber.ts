@@ -20,10 +20,12 @@
  *   later without anyone calling run(). This is what keeps the main thread
  *   from deadlocking: it only ever waits for a fiber that is computing.
  * - A fiber starts on an idle host of this thread with one hand-off, without
- *   the hub. With none idle it needs a new host, so a carrier: on the hub, if
- *   no carrier is idle either, a new one can only start while the event loop
- *   turns, so run() returns undefined at once and the fiber starts when its
- *   carrier is up, as after I/O (`Fiber.poolSize` keeps carriers warm).
+ *   the hub. With none idle it needs a new host, so a carrier: on the hub,
+ *   with no carrier idle either, the host is given a carrier that is still
+ *   starting, whose bootstrap reads the command from its channel without the
+ *   hub's event loop, so run() waits for it and returns what the fiber did,
+ *   as node-fibers' run() did (`Fiber.poolSize` keeps carriers warm, which
+ *   only saves that start).
  * - Nested fibers work the same way between two carriers.
  *
  * What cannot carry over: a fiber does not share memory with the code that
@@ -40,9 +42,11 @@ import { GreenThread, shipFunction, spawnWith } from '../green-thread.js';
 import { getHub } from '../hub-access.js';
 import type { Shipped } from '../shipping/types.js';
 import { FiberError, fiberCodes, fibersError } from './errors.js';
-import { currentSelf, releaseRunner, yieldFrom } from './self.js';
+import { currentSelf, passExit, releaseRunner, resumeLocally, yieldFrom } from './self.js';
 import { creditOutgoing, holdsHandles, refuseBetweenCarriers, reviveIncoming } from './handles.js';
 import { ownFile } from '../own-files.js';
+import { runInHub } from '../sync/run-in-hub.js';
+import setPoolSize from './hub-pool.js';
 import { waitingByDesign } from '../waits-by-design.js';
 import {
   CMD_RESET,
@@ -50,6 +54,7 @@ import {
   CMD_START,
   CMD_THROW,
   DONE,
+  EV_EXIT,
   EV_PARKED,
   EV_RETURN,
   EV_THROW,
@@ -112,6 +117,9 @@ interface Generation {
 const hosts: Host[] = [];
 
 let created = 0;
+/** Fiber.poolSize as last set from this carrier (the hub's own is its minCarriers). */
+let poolSizeHere: number | undefined;
+const HUB_POOL = ownFile('fibers/hub-pool.js');
 // Names of the fibers' BroadcastChannels: unique in the process by thread and
 // count (node:crypto's randomUUID would cost a carrier about 10 ms to load).
 let channelSeq = 0;
@@ -236,14 +244,16 @@ class FiberImpl {
    * Starts the fiber, or resumes it where it yielded with `value` as what
    * `Fiber.yield()` returns. Returns what the fiber yields next, or returns;
    * throws what it throws. Returns undefined when the fiber waits on I/O
-   * (the hub resumes it when the I/O is done) or waits for a carrier.
-   * A fiber that has returned starts over.
+   * (the hub resumes it when the I/O is done). A fiber that has returned
+   * starts over.
    */
   run(...args: unknown[]): unknown {
     if (args.length > 1) throw fibersError('run() excepts 1 or no arguments', fiberCodes.badArg, TypeError);
     if (this.#self) {
       // A callback that outlived its fiber's body (node-fibers' sleep pattern): nothing left to resume.
       if (this.#selfEnded) return undefined;
+      // A callback on the fiber's own loop while it yields there (see ownLoopYield in ./self.ts).
+      if (resumeLocally(this, { value: args[0] })) return undefined;
       throw fibersError('This Fiber is already running', fiberCodes.running);
     }
     // On the hub, the wait for the fiber is by design: the watchdog leaves it alone.
@@ -262,6 +272,7 @@ class FiberImpl {
    */
   throwInto(...args: unknown[]): unknown {
     if (args.length > 1) throw fibersError('throwInto() expects 1 or no arguments', fiberCodes.badArg, TypeError);
+    if (this.#self && resumeLocally(this, { error: args[0] })) return undefined;
     return waitingByDesign(() => this.#command(this.#gen!, this.#yieldingLink(), CMD_THROW, errorToWire(args[0])));
   }
 
@@ -313,15 +324,23 @@ class FiberImpl {
    */
   async endedAsync(): Promise<{ ok: true; value: unknown } | { ok: false; error: unknown }> {
     const gen = this.#gen!;
-    while (!ended(gen)) {
-      const link = gen.host.link;
-      if (!link) {
-        await new Promise((r) => setTimeout(r, 1));
-        continue;
+    // A pending Atomics.waitAsync does not keep an event loop alive: the
+    // future's callbacks must not be lost because this thread's green thread
+    // (or program) ended first, as node-fibers' pending I/O held its loop.
+    const hold = setInterval(() => {}, 2 ** 30);
+    try {
+      while (!ended(gen)) {
+        const link = gen.host.link;
+        if (!link) {
+          await new Promise((r) => setTimeout(r, 1));
+          continue;
+        }
+        const r = Atomics.waitAsync(link.i32, TO_RUNNER, Atomics.load(link.i32, TO_RUNNER), REPORT_MS);
+        if (ended(gen)) break;
+        if (r.async) await r.value;
       }
-      const r = Atomics.waitAsync(link.i32, TO_RUNNER, Atomics.load(link.i32, TO_RUNNER), REPORT_MS);
-      if (ended(gen)) break;
-      if (r.async) await r.value;
+    } finally {
+      clearInterval(hold);
     }
     return gen.outcome!;
   }
@@ -357,6 +376,14 @@ class FiberImpl {
       link.signal(TO_FIBER, CMD_START);
       return this.#await(gen, link);
     }
+    if (!carrierBackend() && !getHub().canRunNow()) {
+      const cap = getHub().options.maxCarriers;
+      throw new FiberError(
+        `no carrier can take this fiber: all ${cap} carriers (maxCarriers) are busy, and run() on the main thread blocks the event loop that frees them; ` +
+          'raise maxCarriers, or start the fiber once others have ended',
+        fiberCodes.start,
+      );
+    }
     const name = `greenthread-fiber-${threadId}-${++channelSeq}`;
     const channel = openChannel(name);
     let thread: GreenThread<unknown>;
@@ -371,25 +398,39 @@ class FiberImpl {
     const host: Host = { channel, link: undefined, thread, gen: undefined };
     const gen: Generation = { host, name: shippedName(job.shipped), seen: 0, outcome: undefined };
     host.gen = gen;
+    let link: FiberLink;
+    try {
+      link = this.#firstLink(host);
+    } catch (err) {
+      // Not started: the fiber stays fresh, and a later run() tries again.
+      thread.kill();
+      channel.close();
+      throw err;
+    }
     hosts.push(host);
     this.#gen = gen;
     orphans.register(this, gen);
-    const link = this.#link(gen);
-    // Waiting for a carrier to start is waiting on I/O: the fiber starts when one is up.
-    if (!link) return undefined;
     return this.#await(gen, link);
   }
 
   /**
-   * The host's buffer, waiting for it to arrive from its carrier if the
-   * host is running there. Undefined on the hub while the host still waits
-   * for a carrier (only the hub's event loop can start one).
+   * A new host's buffer, once its carrier is up and has sent it. On the hub
+   * the carrier starts while this thread waits: spawn's `now` gives the host
+   * an idle carrier, or one still starting (#start made sure there is one:
+   * busy carriers free up only when the hub's event loop turns).
+   */
+  #firstLink(host: Host): FiberLink {
+    return this.#link(host.gen!)!;
+  }
+
+  /**
+   * The host's buffer, waiting (bounded) for it to arrive from its carrier
+   * if the host is running there.
    */
   #link(gen: Generation, wait = true): FiberLink | undefined {
     const host = gen.host;
     let link = receiveHostLink(host);
     if (link || !wait) return link;
-    if (!carrierBackend() && getHub().threads.get(host.thread.id)?.state === 'queued') return undefined;
     const deadline = performance.now() + START_TIMEOUT_MS;
     while (!link) {
       if (performance.now() > deadline) {
@@ -427,6 +468,11 @@ class FiberImpl {
     let reported = false;
     for (;;) {
       w = Atomics.load(i32, TO_RUNNER);
+      if (w !== gen.seen && kindOf(w) === EV_EXIT) {
+        gen.seen = w;
+        exitWithFiber(link.read() as number);
+        continue;
+      }
       if (w !== gen.seen) break;
       if (waitAside(i32, TO_RUNNER, w, REPORT_MS) === 'timed-out' && !reported) {
         reported = true;
@@ -455,6 +501,20 @@ class FiberImpl {
 }
 
 /**
+ * The fiber called process.exit(code). In a carrier the runner waits on:
+ * the fiber's carrier hands the exit to the hub after its output, and if
+ * that carrier exits alone instead (exitForwarding off), its last word wakes
+ * the runner with an error. The hub cannot wait (its event loop brings that
+ * exit): it exits itself, once the fiber's output has been written.
+ */
+function exitWithFiber(code: number): void {
+  // A fiber waiting for the exiting one passes the word on to its own runner.
+  const self = currentSelf();
+  if (self) passExit(self, code);
+  if (!carrierBackend()) process.exit(code);
+}
+
+/**
  * A node-fibers fiber, made by {@link Fiber}.
  *
  * @example
@@ -469,8 +529,7 @@ export interface Fiber {
    * Starts the fiber (its function gets `value`, if given), or resumes it
    * (its `Fiber.yield()` returns `value`). Returns what it yields or returns
    * next, throws what it throws; returns undefined when the fiber waits on
-   * I/O or for a carrier (the hub resumes it then). A finished fiber starts
-   * over.
+   * I/O (the hub resumes it then). A finished fiber starts over.
    */
   run(value?: unknown): unknown;
   /** Throws `error` at the suspended fiber's `Fiber.yield()`; returns like run(). */
@@ -495,7 +554,7 @@ export interface FiberConstructor {
   readonly current: Fiber | undefined;
   /**
    * Carriers kept warm (the hub's `minCarriers`): node-fibers' coroutine
-   * pool size. A fiber started on a warm carrier starts synchronously.
+   * pool size. A fiber started on a warm carrier skips a carrier's start.
    */
   poolSize: number;
   /** Fibers this process's fibers module has started. */
@@ -549,14 +608,14 @@ Object.defineProperties(Fiber, {
     configurable: true,
   },
   poolSize: {
-    get: () => (carrierBackend() ? undefined : getHub().options.minCarriers),
+    get: () => (carrierBackend() ? poolSizeHere : getHub().options.minCarriers),
     set: (n: unknown) => {
-      if (carrierBackend()) throw new GreenArgumentError('Fiber.poolSize sets the hub\'s carrier pool: set it on the main thread, not in a fiber');
       if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
         throw new GreenArgumentError(`Fiber.poolSize must be a non-negative integer, got ${String(n)}`);
       }
-      const hub = getHub();
-      hub.configure({ minCarriers: n, maxCarriers: Math.max(n, hub.options.maxCarriers) });
+      // The pool is the hub's: from a green thread the hub sets it (a short park).
+      if (carrierBackend()) poolSizeHere = runInHub<[number], number>(HUB_POOL, n);
+      else setPoolSize(n);
     },
     configurable: true,
   },

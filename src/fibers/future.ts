@@ -30,7 +30,7 @@ import { FiberError, fiberCodes, fibersError } from './errors.js';
 import { Fiber, fiberImpl, setFutureProtoProbe, taskFiber, type FiberImpl } from './fiber.js';
 import type { callInHub, CallResult, CallTarget, RemoteCall } from './hub-calls.js';
 import { ownFile } from '../own-files.js';
-import { currentSelf } from './self.js';
+import { currentSelf, turnOwnLoopWhile } from './self.js';
 
 /**
  * The hub's half of the calls (./hub-calls.ts), shipped by its module's URL:
@@ -341,6 +341,8 @@ function settleInFiber(pending: Future[]): void {
     if (!fiber.everRun()) runTask(fiber);
   }
   for (const f of tasks) settleWith(f, Future._task(f)!.waitEnd(), false);
+  // Resolved by a callback of this thread: with deasync, its loop turns meanwhile.
+  if (pending.some((f) => !f.isResolved()) && currentSelf()) turnOwnLoopWhile(() => pending.some((f) => !f.isResolved()));
   const local = pending.find((f) => !f.isResolved());
   if (local) {
     throw new FiberError(

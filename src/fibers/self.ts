@@ -9,6 +9,8 @@
  *
  * Runs on every thread; does something only in a carrier running a fiber.
  */
+import { createRequire } from 'node:module';
+import { carrierBackend } from '../backend.js';
 import { errorFromWire, type WireError } from '../errors.js';
 import { fiberCodes, fibersError } from './errors.js';
 import { holdsHandles, refuseBetweenCarriers, reviveIncoming } from './handles.js';
@@ -17,6 +19,8 @@ import {
   CMD_RUN,
   CMD_THROW,
   DONE,
+  RUNNING,
+  EV_EXIT,
   EV_PARKED,
   EV_RETURN,
   EV_THROW,
@@ -47,6 +51,10 @@ export interface FiberSelf {
   /** Active resources of this thread's event loop when the body started. */
   baseline: number;
   warned: boolean;
+  /** Suspended in Fiber.yield while this thread's event loop turns (see ownLoopYield). */
+  yieldingLocally: boolean;
+  /** What a callback on this loop resumed the fiber with: fiber.run(value) or throwInto(error). */
+  localResume: { value: unknown } | { error: unknown } | undefined;
 }
 
 const SLOT = Symbol.for('greenthread.fibers.self');
@@ -72,6 +80,17 @@ export function releaseRunner(): void {
   self.link.signal(TO_RUNNER, EV_PARKED);
 }
 
+/**
+ * process.exit in this fiber, or in a fiber it waits for: its runner, if
+ * blocked on it, learns that the process is ending and never returns.
+ */
+export function passExit(self: FiberSelf, code: number): void {
+  if (!self.runnerWaiting) return;
+  self.runnerWaiting = false;
+  self.link.write(code);
+  self.link.signal(TO_RUNNER, EV_EXIT);
+}
+
 /** Tells the runner how the body ended. `thrown` values are sent as wire errors. */
 export function finish(self: FiberSelf, kind: typeof EV_RETURN | typeof EV_THROW, value: unknown): void {
   self.link.write(value);
@@ -91,9 +110,19 @@ export function yieldFrom(self: FiberSelf, value: unknown): unknown {
   Atomics.store(i32, STATE, YIELDED);
   self.runnerWaiting = false;
   link.signal(TO_RUNNER, EV_YIELD);
+  const b = carrierBackend();
+  const local = ownLoopYield(self);
+  if (local) {
+    self.runnerWaiting = false;
+    if ('error' in local) throw local.error;
+    return local.value;
+  }
+  // Suspended, it waits for its runner only: as in node-fibers, that alone does not keep the process alive.
+  b?.holdsProcess(false);
   for (let w = Atomics.load(i32, TO_FIBER); w === self.seenCmd; w = Atomics.load(i32, TO_FIBER)) {
     waitAside(i32, TO_FIBER, w);
   }
+  b?.holdsProcess(true);
   self.seenCmd = Atomics.load(i32, TO_FIBER);
   self.runnerWaiting = true;
   const cmd = kindOf(self.seenCmd);
@@ -107,6 +136,91 @@ export function yieldFrom(self: FiberSelf, value: unknown): unknown {
   throw new Error(`fiber command ${cmd} is unknown; this is a bug in greenthread`);
 }
 
+type LoopTurner = { loopWhile(pred: () => boolean): void };
+let turner: LoopTurner | null | undefined;
+
+/** The optional deasync package, which turns this thread's event loop from inside a call. */
+function loopTurner(): LoopTurner | null {
+  if (turner === undefined) {
+    turner = null;
+    if (!process.env.GREENTHREAD_NO_DEASYNC) {
+      try {
+        turner = createRequire(import.meta.url)('deasync') as LoopTurner;
+      } catch {
+        // Not installed, or no build for this platform: the warning below says what then.
+      }
+    }
+  }
+  return turner;
+}
+
+/** How often the loop wakes to look for a runner's command while a fiber yields on it. */
+const LOCAL_POLL_MS = 2;
+
+/**
+ * node-fibers' sleep, wait.for and synchronize: the fiber took
+ * `Fiber.current`, started work on its own event loop whose callback
+ * resumes it, and yields. With deasync, this loop turns while the fiber is
+ * suspended, as node-fibers' single loop did, until that callback resumes it
+ * (returns how) or its runner sends a command (returns undefined: the usual
+ * path reads it). Without deasync, or with nothing pending here, undefined.
+ */
+function ownLoopYield(self: FiberSelf): { value: unknown } | { error: unknown } | undefined {
+  if (!self.currentTaken || process.getActiveResourcesInfo().length <= self.baseline) return undefined;
+  const d = loopTurner();
+  if (!d) return undefined;
+  const i32 = self.link.i32;
+  self.localResume = undefined;
+  self.yieldingLocally = true;
+  // A runner's command is a write to shared memory, which does not wake the loop: a timer does.
+  const poll = setInterval(() => {}, LOCAL_POLL_MS);
+  const b = carrierBackend();
+  b?.setWaiting(true);
+  try {
+    d.loopWhile(() => self.localResume === undefined && Atomics.load(i32, TO_FIBER) === self.seenCmd);
+  } finally {
+    clearInterval(poll);
+    b?.setWaiting(false);
+    self.yieldingLocally = false;
+  }
+  const resume = self.localResume;
+  self.localResume = undefined;
+  // The callback and a runner may both resume it: the first to take the fiber from YIELDED wins.
+  if (!resume || Atomics.compareExchange(i32, STATE, YIELDED, RUNNING) !== YIELDED) return undefined;
+  return resume;
+}
+
+/**
+ * Turns this thread's event loop while `pending()` (a future that only a
+ * callback here can resolve), the runner let go first as for any other
+ * wait. False without deasync: nothing can turn it.
+ */
+export function turnOwnLoopWhile(pending: () => boolean): boolean {
+  const d = loopTurner();
+  if (!d) return false;
+  releaseRunner();
+  const b = carrierBackend();
+  b?.setWaiting(true);
+  try {
+    d.loopWhile(pending);
+  } finally {
+    b?.setWaiting(false);
+  }
+  return true;
+}
+
+/**
+ * A callback on the fiber's own loop calls fiber.run(value) (or throwInto)
+ * while the fiber yields there: it resumes once the callback has returned.
+ * False when the fiber is not yielding on its own loop.
+ */
+export function resumeLocally(fiber: object, resume: { value: unknown } | { error: unknown }): boolean {
+  const self = currentSelf();
+  if (!self || self.fiber !== fiber || !self.yieldingLocally || self.localResume) return false;
+  self.localResume = resume;
+  return true;
+}
+
 /**
  * node-fibers' sleep, and wait.for and synchronize, keep `Fiber.current`, start
  * an async call whose callback runs it, then yield. Here that callback is on
@@ -116,7 +230,7 @@ export function yieldFrom(self: FiberSelf, value: unknown): unknown {
  */
 function warnOwnLoop(self: FiberSelf): void {
   const pending = process.getActiveResourcesInfo();
-  if (pending.length <= self.baseline) return;
+  if (pending.length <= self.baseline || loopTurner()) return;
   self.warned = true;
   // Written at once: a warning event would wait for the loop that is about to stop.
   process.stderr.write(

@@ -12,8 +12,9 @@
  * message in its low bits (a counter, never a flag: a stale notify can only
  * make a waiter look again):
  *
- * - TO_RUNNER, written by the fiber: it yielded, returned, threw, or parked
- *   on I/O (then the runner returns undefined and the fiber goes on alone).
+ * - TO_RUNNER, written by the fiber: it yielded, returned, threw, parked
+ *   on I/O (then the runner returns undefined and the fiber goes on alone),
+ *   or called process.exit (then the runner never returns).
  * - TO_FIBER, written by the runner: run with a value, throw into, reset.
  *
  * STATE says who may write the payload: the fiber while RUNNING, the runner
@@ -59,6 +60,8 @@ export const EV_YIELD = 1;
 export const EV_RETURN = 2;
 export const EV_THROW = 3;
 export const EV_PARKED = 4;
+/** The fiber called process.exit (payload: the exit code): the process is ending. */
+export const EV_EXIT = 5;
 
 /** Runner to fiber. */
 export const CMD_RUN = 1;

@@ -32,6 +32,8 @@ export class CarrierRef {
   patchVersion = 0;
   /** It said 'ready' (its bootstrap ran). */
   ready = false;
+  /** Given a green thread before it said 'ready' (Hub's #runOnStarting): it no longer counts as starting. */
+  claimed = false;
   thread: ThreadRecord | undefined;
   /** The request its green thread is parked on, if any. */
   pending: HubRequest | undefined;

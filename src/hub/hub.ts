@@ -139,6 +139,14 @@ export class Hub {
   #capWarned = false;
   #live = 0;
   #keepAlive: NodeJS.Timeout | undefined;
+  /** Live green threads that do not keep the process alive (Backend.holdsProcess). */
+  readonly #notHolding = new Set<number>();
+
+  /** The process stays while a green thread that holds it lives. */
+  #holdProcess(): void {
+    if (this.#live > this.#notHolding.size) this.#keepAlive!.ref();
+    else this.#keepAlive!.unref();
+  }
 
   #doorbell!: SharedArrayBuffer;
   #bell!: Int32Array;
@@ -503,7 +511,8 @@ export class Hub {
     };
     this.threads.set(t.id, t);
     diag.spawned(this, t);
-    if (++this.#live === 1) this.#keepAlive!.ref();
+    this.#live++;
+    this.#holdProcess();
     // An idle carrier runs it at once while a core is free; with every core
     // computing, it queues (see #fill): more green threads computing at once
     // than cores finish no sooner, and each costs memory. `now`: the hub
@@ -513,6 +522,8 @@ export class Hub {
       this.#runOn(carrier, t);
       // The last idle carrier was taken: a spare starts ahead of the next spawn.
       if (this.#idle.length === 0) this.#fill();
+    } else if (now && this.#runOnStarting(t)) {
+      this.#fill();
     } else {
       if (this.#queue.length === 0) {
         // A new wait begins: starvation counts from now, from the first step.
@@ -542,6 +553,29 @@ export class Hub {
     carrier.run({ id: t.id, key, shipped: known ? undefined : t.shipped, args: t.args, patches, cwd: t.cwd, loop: t.loop });
     this.credit(carrier, t.handles);
     t.handles = []; // delivered: the carrier's facades own them now
+  }
+
+  /** Whether spawn with `now` would start a green thread at once (an idle carrier, one starting, or room for one). */
+  canRunNow(): boolean {
+    return this.#idle.length > 0 || this.#carrierCount < this.options.maxCarriers || this.#carriers.some((k) => k?.state === 'starting' && !k.claimed);
+  }
+
+  /**
+   * For a green thread the hub thread is about to wait for (spawn's `now`)
+   * when no carrier is idle: a carrier still starting takes it, or a new
+   * one. Its command waits in the carrier's channel until the carrier's
+   * bootstrap reads it, so it starts without this event loop turning (which
+   * it cannot while the hub waits); the carrier's 'ready' then only records
+   * that it is up. False when the pool is at maxCarriers.
+   */
+  #runOnStarting(t: ThreadRecord): boolean {
+    let c = this.#carriers.find((k) => k?.state === 'starting' && !k.claimed);
+    if (!c && this.#carrierCount < this.options.maxCarriers) c = this.#startCarrier();
+    if (!c) return false;
+    c.claimed = true;
+    this.#starting--;
+    this.#runOn(c, t);
+    return true;
   }
 
   /** Ends a green thread: wakes its waiters, runs its links, frees its carrier. */
@@ -617,7 +651,9 @@ export class Hub {
       this.#endedByParent.delete(t.id);
       for (const id of children) this.#forgetEnded(id, `spawned by green thread ${t.id}`);
     }
-    if (--this.#live === 0) this.#keepAlive!.unref();
+    this.#live--;
+    this.#notHolding.delete(t.id);
+    this.#holdProcess();
     this.onEnd?.(t, outcome);
   }
 
@@ -938,7 +974,7 @@ export class Hub {
     this.#queueTimer.unref();
   }
 
-  #startCarrier(): void {
+  #startCarrier(): CarrierRef | undefined {
     const index = this.#freeIndexes.pop() ?? this.#carriers.length;
     let c: CarrierRef;
     try {
@@ -948,11 +984,12 @@ export class Hub {
       // new Worker() itself refused (bad execArgv or resourceLimits): nothing will ever start.
       this.#freeIndexes.push(index);
       this.#failQueue(err);
-      return;
+      return undefined;
     }
     this.#starting++;
     this.#carrierCount++;
     this.#carriers[index] = c;
+    return c;
   }
 
   /** Carriers cannot start: fail the green threads waiting for one instead of letting them wait forever. */
@@ -976,9 +1013,10 @@ export class Hub {
         }
         c.ready = true;
         this.#parkGrace = Math.min(PARK_GRACE_MAX_MS, Math.max(PARK_GRACE_MIN_MS, 0.7 * this.#parkGrace + 0.3 * (performance.now() - c.startedAt)));
-        this.#starting--;
+        if (!c.claimed) this.#starting--;
         this.#startFailures = 0;
-        this.#becomeIdle(c);
+        // A claimed carrier already runs its green thread (see #runOnStarting).
+        if (c.state === 'starting') this.#becomeIdle(c);
         this.#fill();
         return;
       case 'end': {
@@ -1004,6 +1042,15 @@ export class Hub {
         return;
       case 'exit':
         process.exit(m.code);
+        return;
+      case 'hold': {
+        const t = this.threads.get(m.id);
+        if (!t || t.state === 'dead' || t.carrier !== c) return;
+        if (m.holds) this.#notHolding.delete(m.id);
+        else this.#notHolding.add(m.id);
+        this.#holdProcess();
+        return;
+      }
     }
   };
 
@@ -1066,7 +1113,7 @@ export class Hub {
     const i = this.#idle.indexOf(c);
     if (i >= 0) this.#idle.splice(i, 1);
     if (!c.ready) {
-      this.#starting--;
+      if (!c.claimed) this.#starting--;
       // Died while starting: do not let queued green threads wait forever on carriers that cannot start.
       if (!c.retiring && ++this.#startFailures >= MAX_START_FAILURES) {
         this.#failQueue(c.error);

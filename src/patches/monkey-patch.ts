@@ -10,6 +10,7 @@ import { patchChildProcess } from './child-process.js';
 import { patchDns } from './dns.js';
 import { patchFs } from './fs.js';
 import { patchNet } from './net.js';
+import { patchFibers } from './fibers.js';
 import { patchProcess } from './process.js';
 import { warnLatePatch } from './late.js';
 import { FLAGS, KNOWN, type PatchOptions } from './options.js';
@@ -27,6 +28,7 @@ export { patchesWithout, type PatchOptions } from './options.js';
  * follows them (fs calls run in the carrier itself: a carrier's own syscall
  * blocks only its own green thread). Called after other modules were
  * loaded, it warns once and names them: they may hold Node's functions.
+ * `require('fibers')` loads greenthread's node-fibers API.
  *
  * @example
  * ```ts
@@ -58,4 +60,5 @@ export function applyPatches(options: PatchOptions): void {
   if (options.fs) patchFs();
   if (options.process) patchProcess();
   if (options.net) patchNet();
+  if (options.fibers) patchFibers();
 }

@@ -19,6 +19,12 @@ export interface PatchOptions {
   /** Adds `net.listenSync` and `net.connectSync` (greenthread's blocking sockets) to node:net. Default true. */
   net?: boolean;
   /**
+   * `require('fibers')` and `require('fibers/future')` (and, on Node >= 22.15,
+   * `import ... from 'fibers'`) load greenthread's node-fibers API, also over
+   * a copy of node-fibers in node_modules. Default true.
+   */
+  fibers?: boolean;
+  /**
    * Accepted for symmetry with gevent; nothing to replace. Node has no
    * blocking timer call: {@link sleep} is the green sleep, and a green
    * thread's own setTimeout runs on its own event loop (see the README).
@@ -26,12 +32,12 @@ export interface PatchOptions {
   timers?: boolean;
 }
 
-export type Flag = 'childProcess' | 'dns' | 'fs' | 'process' | 'net';
-export const FLAGS: readonly Flag[] = ['childProcess', 'dns', 'fs', 'process', 'net'];
+export type Flag = 'childProcess' | 'dns' | 'fs' | 'process' | 'net' | 'fibers';
+export const FLAGS: readonly Flag[] = ['childProcess', 'dns', 'fs', 'process', 'net', 'fibers'];
 export const KNOWN = new Set<string>([...FLAGS, 'timers']);
 
 /** Node module names as `--no-patch` takes them, and their options. */
-const MODULE_FLAGS: Record<string, Flag> = { child_process: 'childProcess', childProcess: 'childProcess', dns: 'dns', fs: 'fs', process: 'process', net: 'net' };
+const MODULE_FLAGS: Record<string, Flag> = { child_process: 'childProcess', childProcess: 'childProcess', dns: 'dns', fs: 'fs', process: 'process', net: 'net', fibers: 'fibers' };
 
 /**
  * @internal The options that patch every module except those named in `exclude`
@@ -44,7 +50,7 @@ export function patchesWithout(exclude: string | undefined): PatchOptions {
     if (name === 'all') return Object.fromEntries(FLAGS.map((f) => [f, false]));
     if (name === 'timers') continue;
     const flag = MODULE_FLAGS[name.replace(/^node:/, '')];
-    if (!flag) throw new GreenArgumentError(`--no-patch: unknown module '${name}'; known: child_process, dns, fs, net, process, timers`);
+    if (!flag) throw new GreenArgumentError(`--no-patch: unknown module '${name}'; known: child_process, dns, fibers, fs, net, process, timers`);
     options[flag] = false;
   }
   return options;

@@ -30,7 +30,7 @@ function reads(job) {
   job.done.set(Future.wrap(fs.readFile)(job.file, 'utf8').wait().length);
 }
 const c = Fiber(counter);
-const first = c.run(1); // a cold pool: the fiber waits for its carrier
+const first = c.run(1); // a cold pool: run() waits for the fiber's carrier
 setTimeout(() => {
   console.log(typeof Fiber, typeof Future, Named === Fiber, typeof Future.wrap, first);
   console.log(c.run(2), c.run(3));
@@ -53,7 +53,7 @@ it('require() of greenthread/fibers and greenthread/future gives the Fiber and F
   const lines = r.stdout.trim().split('\n');
   // On a failure, the whole output (an error printed by a callback spans lines).
   const all = r.stdout;
-  expect(lines[0], all).toBe('function function true function undefined');
+  expect(lines[0], all).toBe('function function true function 1');
   expect(lines[1], all).toBe('3 6');
   expect(lines, all).toContain('read undefined'); // reading waits on the hub: run() returns
   expect(lines, all).toContain('task undefined 42');
