@@ -1,0 +1,1 @@
+throw new Error("node-fibers does not build on this Node: run the program with greenthread's drop-in ('greenthread run app.js' or 'node --import greenthread/register app.js'), where require('fibers') is greenthread's shim");
