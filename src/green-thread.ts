@@ -241,6 +241,16 @@ export function packCall(fn: Function | URL, args: unknown[]): { shipped: Shippe
 }
 
 /**
+ * @internal The values `fn` captures, made crossable, for a call that does
+ * not go through packCall (a fiber's body, a wrapped call); undefined when it
+ * captures none.
+ */
+export function capturedValues(fn: Function, shipped: Shipped): unknown[] | undefined {
+  if (shipped.kind !== 'function' || !shipped.captures?.length) return undefined;
+  return callArgs(fn, shipped, [], describeValue)[0] as unknown[];
+}
+
+/**
  * @internal `err`, rebuilt from another thread, with the class it was thrown
  * as when that class is one that `fn`'s module gives it (see GreenThread).
  */

@@ -38,7 +38,7 @@
 import { threadId } from 'node:worker_threads';
 import { carrierBackend } from '../backend.js';
 import { CarrierDiedError, errorFromWire, errorToWire, GreenArgumentError, GreenClosureError, GreenShipError, type WireError } from '../errors.js';
-import { GreenThread, shipFunction, spawnWith } from '../green-thread.js';
+import { capturedValues, GreenThread, shipFunction, spawnWith } from '../green-thread.js';
 import { getHub } from '../hub-access.js';
 import type { Shipped } from '../shipping/types.js';
 import { FiberError, fiberCodes, fibersError } from './errors.js';
@@ -82,6 +82,8 @@ const REPORT_MS = 10_000;
 /** What a host needs to run one fiber body. */
 export interface FiberJob {
   shipped: Shipped;
+  /** The values the body captures, read when the fiber starts (shipping/capture.ts); the body takes them first. */
+  captured?: unknown[];
   /** `run()` had an argument (the body is called with it, else with none). */
   hasValue: boolean;
   value: unknown;
@@ -210,6 +212,8 @@ function takeIdleHost(): Host | undefined {
 
 class FiberImpl {
   readonly #shipped: Shipped | undefined;
+  /** The body itself, whose captured values are read when the fiber starts. */
+  #fn: Function | undefined;
   readonly #self: boolean;
   /** A fiber's view of itself whose body has ended (a late callback may still hold it). */
   #selfEnded = false;
@@ -226,6 +230,7 @@ class FiberImpl {
     } catch (err) {
       throw forFiber(err);
     }
+    this.#fn = fn;
   }
 
   /** @internal */
@@ -354,8 +359,15 @@ class FiberImpl {
 
   #start(args: unknown[]): unknown {
     const spread = this.#spread;
+    let captured: unknown[] | undefined;
+    try {
+      captured = capturedValues(this.#fn!, this.#shipped!);
+    } catch (err) {
+      throw forFiber(err);
+    }
     const job: FiberJob = {
       shipped: this.#shipped!,
+      captured,
       hasValue: spread !== undefined || args.length > 0,
       value: spread ?? args[0],
       spread: spread !== undefined,
@@ -372,6 +384,7 @@ class FiberImpl {
       this.#gen = gen;
       orphans.register(this, gen);
       creditOutgoing(job.value, idle.thread.id);
+      if (captured) creditOutgoing(captured, idle.thread.id);
       link.write(job);
       link.signal(TO_FIBER, CMD_START);
       return this.#await(gen, link);

@@ -25,7 +25,7 @@
 import { createRequire } from 'node:module';
 import { errorFromWire, GreenArgumentError, type WireError } from '../errors.js';
 import { runInHub } from '../sync/run-in-hub.js';
-import { shipFunction } from '../green-thread.js';
+import { capturedValues, shipFunction } from '../green-thread.js';
 import { FiberError, fiberCodes, fibersError } from './errors.js';
 import { Fiber, fiberImpl, setFutureProtoProbe, taskFiber, type FiberImpl } from './fiber.js';
 import type { callInHub, CallResult, CallTarget, RemoteCall } from './hub-calls.js';
@@ -70,7 +70,9 @@ function remoteTarget(fn: Function, self: unknown): CallTarget {
       fiberCodes.wrap,
     );
   }
-  return { shipped: shipFunction(fn) };
+  const shipped = shipFunction(fn);
+  const captured = capturedValues(fn, shipped);
+  return captured ? { shipped, captured } : { shipped };
 }
 
 let prototypeEnabled = false;
@@ -338,9 +340,10 @@ function settleInFiber(pending: Future[]): void {
   const tasks = pending.filter((f) => Future._task(f) && !f.isResolved());
   for (const f of tasks) {
     const fiber = Future._task(f)!;
-    if (!fiber.everRun()) runTask(fiber);
+    const failed = fiber.everRun() ? undefined : runTask(fiber);
+    if (failed) settleWith(f, failed, false);
   }
-  for (const f of tasks) settleWith(f, Future._task(f)!.waitEnd(), false);
+  for (const f of tasks) if (!f.isResolved()) settleWith(f, Future._task(f)!.waitEnd(), false);
   // Resolved by a callback of this thread: with deasync, its loop turns meanwhile.
   if (pending.some((f) => !f.isResolved()) && currentSelf()) turnOwnLoopWhile(() => pending.some((f) => !f.isResolved()));
   const local = pending.find((f) => !f.isResolved());
@@ -353,12 +356,15 @@ function settleInFiber(pending: Future[]): void {
   }
 }
 
-function runTask(fiber: FiberImpl): void {
+/** Starts a task's fiber; returns why it could not start (its function's values cannot be shipped), if it could not. */
+function runTask(fiber: FiberImpl): { ok: false; error: unknown } | undefined {
   try {
     fiber.run();
-  } catch {
-    // Its outcome is read by waitEnd() or the thread's result.
+  } catch (error) {
+    // Once started, its outcome is read by waitEnd() or the thread's result.
+    if (!fiber.everRun()) return { ok: false, error };
   }
+  return undefined;
 }
 
 function startTask<R>(fn: Function, args: unknown[] | undefined): Future<R> {
@@ -370,7 +376,8 @@ function startTask<R>(fn: Function, args: unknown[] | undefined): Future<R> {
     return f;
   }
   process.nextTick(() => {
-    runTask(fiber);
+    const failed = runTask(fiber);
+    if (failed) settleWith(f as Future, failed, false);
     if (f.isResolved()) return;
     void fiber.endedAsync().then((outcome) => settleWith(f as Future, outcome, false));
   });

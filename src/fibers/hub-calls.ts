@@ -7,11 +7,11 @@
  * Runs on the hub (shipped there by ./future.ts).
  */
 import { errorToWire } from '../errors.js';
-import { materialize } from '../shipping/materialize.js';
+import { materialize, reviveShipped } from '../shipping/materialize.js';
 import type { Shipped } from '../shipping/types.js';
 
 /** A function the hub can find by itself: a builtin module's export, or a shipped function. */
-export type CallTarget = { builtin: string; path: string[] } | { shipped: Shipped };
+export type CallTarget = { builtin: string; path: string[] } | { shipped: Shipped; captured?: unknown[] };
 
 export interface RemoteCall {
   target: CallTarget;
@@ -38,6 +38,13 @@ export async function callInHub(calls: RemoteCall[]): Promise<CallResult[]> {
           fn = obj as Function;
         } else {
           fn = await materialize(call.target.shipped);
+          if (call.target.captured) {
+            const captured = await reviveShipped(call.target.captured);
+            const wrapped = fn;
+            fn = function (this: unknown, ...args: unknown[]) {
+              return wrapped.call(this, captured, ...args);
+            };
+          }
         }
         return await new Promise<CallResult>((resolve) => {
           fn.apply(self, [

@@ -20,7 +20,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { inspect } from 'node:util';
-import { materialize } from '../../shipping/materialize.js';
+import { materialize, reviveShipped } from '../../shipping/materialize.js';
 import { carrierBackend } from '../../backend.js';
 import { CarrierDiedError, errorToWire, GreenCloneError } from '../../errors.js';
 import { serialize } from '../../channel/channel.js';
@@ -119,6 +119,14 @@ async function runBody(link: FiberLink, job: FiberJob, seenCmd: number): Promise
   };
   try {
     fn = await materialize(job.shipped);
+    if (job.captured) {
+      // The body takes its captured values first (shipping/materialize.ts); functions among them are rebuilt here.
+      const captured = await reviveShipped(reviveIncoming(job.captured, job.runnerIsHub) as unknown[]);
+      const body = fn;
+      fn = function (this: unknown, ...args: unknown[]) {
+        return body.call(this, captured, ...args);
+      };
+    }
   } catch (err) {
     finish(self, EV_THROW, errorToWire(err));
     return self.seenCmd;
