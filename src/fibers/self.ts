@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { carrierBackend } from '../backend.js';
 import { errorFromWire, type WireError } from '../errors.js';
 import { fiberCodes, fibersError } from './errors.js';
+import { pendingWork } from './pending.js';
 import { holdsHandles, refuseBetweenCarriers, reviveIncoming } from './handles.js';
 import {
   CMD_RESET,
@@ -166,12 +167,24 @@ const LOCAL_POLL_MS = 2;
  * path reads it). Without deasync, or with nothing pending here, undefined.
  */
 function ownLoopYield(self: FiberSelf): { value: unknown } | { error: unknown } | undefined {
-  if (!self.currentTaken || process.getActiveResourcesInfo().length <= self.baseline) return undefined;
+  if (!self.currentTaken) return undefined;
   const d = loopTurner();
   if (!d) return undefined;
   const i32 = self.link.i32;
   self.localResume = undefined;
   self.yieldingLocally = true;
+  // Work queued with process.nextTick or on a promise shows in no list of pending work: it runs
+  // first, and may resume the fiber at once (sync's own examples call back from a nextTick).
+  try {
+    (process as unknown as { _tickCallback?: () => void })._tickCallback?.();
+  } catch (err) {
+    self.yieldingLocally = false;
+    throw err;
+  }
+  if (self.localResume === undefined && pendingWork() <= self.baseline) {
+    self.yieldingLocally = false;
+    return undefined;
+  }
   // A runner's command is a write to shared memory, which does not wake the loop: a timer does.
   const poll = setInterval(() => {}, LOCAL_POLL_MS);
   const b = carrierBackend();
@@ -230,7 +243,7 @@ export function resumeLocally(fiber: object, resume: { value: unknown } | { erro
  */
 function warnOwnLoop(self: FiberSelf): void {
   const pending = process.getActiveResourcesInfo();
-  if (pending.length <= self.baseline || loopTurner()) return;
+  if (pendingWork() <= self.baseline || loopTurner()) return;
   self.warned = true;
   // Written at once: a warning event would wait for the loop that is about to stop.
   process.stderr.write(

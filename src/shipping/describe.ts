@@ -638,11 +638,13 @@ class Collector {
     private readonly settledBefore?: number,
   ) {}
 
-  /** Where `variable` is assigned again in a way that makes a copy of it stale for this function. */
+  /**
+   * Where `variable` is assigned again in a way that makes a copy of it stale
+   * for this function (and the declarations shipped with it, which run in its
+   * green thread): after the function is made, or in another function.
+   */
   private staleAt(variable: Variable): Reference | undefined {
-    // Declarations shipped along are judged strictly: they may be called at any time.
-    const before = this.using === undefined ? this.settledBefore : undefined;
-    return reassignment(variable, before);
+    return reassignment(variable, this.settledBefore);
   }
 
   /**
@@ -806,13 +808,16 @@ class Collector {
       this.imports.push({ local: name, specifier: this.resolve(String(def.parent.source.value), where), imported });
       return;
     }
+    // A library's own binding that it exports: the carrier loads the library and takes it from there,
+    // with whatever the library did to it after declaring it (Sync.stat = {...}).
+    if (this.fromLibrary(name)) return;
     if (node.type === 'ClassDeclaration') return this.declaration(name, node, mod.text.slice(node.start, node.end), node.start);
     if (node.type === 'FunctionDeclaration') return this.code(name, node, mod.text.slice(node.start, node.end), node.start);
     if (node.type !== 'VariableDeclarator' || def.parent?.type !== 'VariableDeclaration') {
       throw new GreenClosureError(name, where, 'a top-level binding that cannot be shipped');
     }
     const kind = def.parent.kind;
-    const required = mod.cjs ? requireBinding(node, name) : undefined;
+    const required = mod.cjs ? (requireBinding(node, name) ?? this.requiredLater(name, variable)) : undefined;
     if (required) {
       this.requires.push({ local: name, ...required });
       return;
@@ -853,6 +858,70 @@ class Collector {
       where,
       `a top-level ${kind} holding ${describeValue(value)} built when its module ran, which cannot be copied to another thread and is not computed from imports and constants alone. Call it through a function of this module (a function that uses it runs on the hub), or build it inside the green thread`,
     );
+  }
+
+  /**
+   * `var x; try { x = require('a') } catch { x = require('b') }`: a binding
+   * given only `require()`s of literal specifiers, at the module's top level,
+   * is the module it got, found by its current value among those loaded.
+   */
+  private requiredLater(name: string, variable: Variable): { specifier: string; path: string[] } | undefined {
+    const mod = this.mod!;
+    const def = variable.defs[0];
+    if (variable.defs.length !== 1 || def.node.type !== 'VariableDeclarator' || def.node.init) return undefined;
+    const specifiers: string[] = [];
+    for (const ref of variable.references) {
+      if (!ref.isWrite()) continue;
+      if (ref.from.variableScope !== variable.scope.variableScope) return undefined;
+      const assigned = assignedValue(mod, ref.identifier);
+      const specifier = assigned?.type === 'CallExpression' && assigned.callee.type === 'Identifier' && assigned.callee.name === 'require' && assigned.arguments.length === 1 ? primitive(assigned.arguments[0]) : undefined;
+      if (typeof specifier !== 'string') return undefined;
+      specifiers.push(specifier);
+    }
+    const value = specifiers.length ? this.valueOf(name, true) : NO_VALUE;
+    if (value === NO_VALUE) return undefined;
+    const requireThere = createRequire(mod.file);
+    for (const specifier of specifiers) {
+      try {
+        const resolved = requireThere.resolve(specifier);
+        // Only a module already loaded: asking require() for another would run it here.
+        const loaded = isBuiltin(resolved) ? requireThere(resolved) : requireHere.cache[resolved]?.exports;
+        if (loaded !== undefined && loaded === value) return { specifier, path: [] };
+      } catch {
+        // not this one
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * For a module of an installed package (under node_modules): when `name`
+   * holds what the module exports (module.exports itself, or one of its
+   * properties or named exports), records it as taken from the module, and
+   * returns true. The carrier then loads the library as any code would,
+   * rather than rebuilding part of it from source.
+   */
+  private fromLibrary(name: string): boolean {
+    const mod = this.mod!;
+    if (!mod.file.includes(`${sep}node_modules${sep}`)) return false;
+    const value = this.valueOf(name, true);
+    if (value === NO_VALUE || value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
+    let exports: unknown;
+    try {
+      exports = mod.cjs ? (requireHere.cache[mod.file]?.exports as unknown) : requireHere(mod.file);
+    } catch {
+      return false;
+    }
+    if (exports === null || (typeof exports !== 'object' && typeof exports !== 'function')) return false;
+    let key: string | undefined;
+    if (exports !== value) {
+      key = Object.keys(exports).find((k) => (exports as Record<string, unknown>)[k] === value);
+      if (key === undefined) return false;
+    }
+    if (mod.cjs) this.requires.push({ local: name, specifier: mod.file, path: key === undefined ? [] : [key] });
+    else if (key !== undefined) this.imports.push({ local: name, specifier: mod.url, imported: key });
+    else return false;
+    return true;
   }
 
   /**
@@ -1297,4 +1366,13 @@ function writtenFile(mod: ModuleInfo | undefined, offset: number | undefined): s
   const e = map.findEntry(start.line - 1, start.column) as { originalSource?: string };
   const file = e?.originalSource ? toPath(e.originalSource) : undefined;
   return file && isAbsolute(file) && file !== mod.file && existsSync(file) ? file : undefined;
+}
+
+/** The expression assigned to `id` by the `id = expression` it is the target of, if any. */
+function assignedValue(mod: ModuleInfo, id: Acorn.Identifier): Acorn.Expression | undefined {
+  for (const node of walk(mod.sm.globalScope.block)) {
+    if (node.type === 'AssignmentExpression' && node.operator === '=' && node.left === id) return node.right;
+    if (node.start > id.start) break;
+  }
+  return undefined;
 }

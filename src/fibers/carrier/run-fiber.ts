@@ -21,6 +21,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { materialize, reviveShipped } from '../../shipping/materialize.js';
+import { pendingWork } from '../pending.js';
 import { carrierBackend } from '../../backend.js';
 import { CarrierDiedError, errorToWire, GreenCloneError } from '../../errors.js';
 import { serialize } from '../../channel/channel.js';
@@ -57,7 +58,7 @@ export default async function host(start: { channel: string; job: FiberJob }): P
   process.on('exit', onExit);
   let next: { job: FiberJob; word: number } | undefined = { job: start.job, word: 0 };
   const backend = carrierBackend();
-  const baseline = process.getActiveResourcesInfo().length;
+  const baseline = pendingWork();
   while (next) {
     const seen = await runBody(link, next.job, next.word);
     const linger = next.job.runnerIsHub ? HOST_IDLE_MS.hubRunner : HOST_IDLE_MS.carrierRunner;
@@ -91,7 +92,7 @@ async function nextJob(link: FiberLink, seen: number, linger: number, baseline: 
       if (kindOf(w) !== CMD_START) throw new Error(`fiber host got command ${kindOf(w)} while idle; this is a bug in greenthread`);
       return { job: link.read() as FiberJob, word: w };
     }
-    const quiet = process.getActiveResourcesInfo().length <= baseline;
+    const quiet = pendingWork() <= baseline;
     if (quiet === holding) backend?.holdsProcess((holding = !quiet));
     const left = until - performance.now();
     // Leave only if no runner took this host meanwhile (it flips DONE to RUNNING first).
@@ -143,7 +144,7 @@ async function runBody(link: FiberLink, job: FiberJob, seenCmd: number): Promise
     passExit(self, Number(code ?? process.exitCode ?? 0) | 0);
     return exit(code);
   }) as typeof process.exit;
-  self.baseline = process.getActiveResourcesInfo().length;
+  self.baseline = pendingWork();
   const lendRequire = evalCode(job) && !('require' in globalThis);
   if (lendRequire) (globalThis as { require?: NodeJS.Require }).require = createRequire(path.join(process.cwd(), '[eval]'));
   let kind: typeof EV_RETURN | typeof EV_THROW = EV_RETURN;
