@@ -40,7 +40,7 @@ const TSC_OUT = path.join(ROOT, 'build', 'tsc');
 const DIST = path.join(ROOT, 'dist');
 
 /** Programs of their own: built as one file each, sharing nothing with the hub's modules. */
-const STANDALONE = ['spawner/main', 'hub/watchdog-worker', 'hooks/skip-main'];
+const STANDALONE = ['spawner/main', 'hub/watchdog-worker', 'hooks/skip-main', 'hooks/fibers-children'];
 /**
  * Modules whose code stays in their own file: those that do something when
  * loaded (the CLI, register, a carrier's entry and main loop); those whose

@@ -20,7 +20,7 @@ import * as nodeModule from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ownPath } from '../own-files.js';
+import { ownFile, ownPath } from '../own-files.js';
 import { patchModule } from './registry.js';
 
 /** The names this patch replaces (of node:module). */
@@ -69,17 +69,25 @@ const registerHooks = (nodeModule as unknown as { registerHooks?: (hooks: { reso
 
 let done = false;
 
-/** Makes `fibers` and `fibers/future` resolve to greenthread's shim in this thread. */
+/**
+ * Makes `fibers` and `fibers/future` resolve to greenthread's shim in this
+ * thread; once a program has loaded them, in the node processes it starts
+ * too (see hooks/fibers-children.ts).
+ */
 export function patchFibers(): void {
   if (done) return;
   done = true;
   const M = Module as unknown as { _resolveFilename: ResolveFilename };
   const original = M._resolveFilename;
   const resolveFilename: ResolveFilename = function (this: unknown, request, parent, isMain, options) {
-    const shim = byName(request);
-    if (shim) return shim;
-    const file = original.call(this, request, parent, isMain, options);
-    return byFile(file) ?? file;
+    let shim = byName(request);
+    if (!shim) {
+      const file = original.call(this, request, parent, isMain, options);
+      shim = byFile(file);
+      if (!shim) return file;
+    }
+    reachChildren();
+    return shim;
   };
   patchModule('module', M as unknown as Record<string, unknown>, { _resolveFilename: resolveFilename });
   if (typeof registerHooks !== 'function') return;
@@ -87,10 +95,26 @@ export function patchFibers(): void {
   registerHooks({
     resolve(specifier, context, next) {
       const shim = byName(specifier);
-      if (shim) return { url: shim === SHIM.fibers ? url.fibers : url.future, shortCircuit: true };
+      if (shim) {
+        reachChildren();
+        return { url: shim === SHIM.fibers ? url.fibers : url.future, shortCircuit: true };
+      }
       const resolved = next(specifier, context);
       const file = resolved.url.startsWith('file:') ? byFile(fileURLToPath(resolved.url)) : undefined;
+      if (file) reachChildren();
       return file ? { ...resolved, url: file === SHIM.fibers ? url.fibers : url.future, shortCircuit: true } : resolved;
     },
   });
+}
+
+/**
+ * Adds the children's preload to NODE_OPTIONS, which node processes started
+ * from here inherit with the environment (a program that starts itself again
+ * as a child, as node-fibers programs did, finds fibers there). Only once the
+ * program loaded fibers: other programs' node children load nothing more.
+ */
+function reachChildren(): void {
+  const preload = `--import=${JSON.stringify(ownFile('hooks/fibers-children.js').href)}`;
+  const options = process.env.NODE_OPTIONS ?? '';
+  if (!options.includes(preload)) process.env.NODE_OPTIONS = options ? `${options} ${preload}` : preload;
 }
