@@ -31,3 +31,6 @@ export const PACKAGE_DIR = fileURLToPath(new URL('../', DIST));
 
 /** greenthread's own source and build directories, with a trailing separator: stack frames in them are greenthread's, not the caller's. */
 export const OWN_DIRS = [join(PACKAGE_DIR, 'src') + sep, join(PACKAGE_DIR, 'dist') + sep];
+
+/** The modules of greenthread's public API (its package exports), under dist/. */
+export const OWN_API = ['index.js', 'fibers/index.js', 'fibers/future-entry.js'] as const;

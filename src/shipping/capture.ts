@@ -14,7 +14,9 @@
  * Runs on any thread (a green thread can spawn and pass functions too, but
  * only the hub can keep one of its functions for others to call).
  */
+import { createRequire } from 'node:module';
 import { carrierBackend } from '../backend.js';
+import { OWN_API, ownPath } from '../own-files.js';
 import { GreenClosureError, GreenCloneError, GreenShipError } from '../errors.js';
 import { callbackMarker, callbackRef } from '../sync/callback.js';
 import { copiesFaithfully, describeValue } from './faithful.js';
@@ -92,9 +94,32 @@ function crossable(value: unknown, describe: Describe, busy: Set<Function>, dept
 
 const verdicts = new WeakMap<Function, ShippedFunction | Error>();
 
+/** greenthread's own exports, by value: they cross by name, and the other side takes its own. */
+let own: Map<unknown, { file: string; key: string }> | undefined;
+function ownExport(value: Function): { file: string; key: string } | undefined {
+  if (!own) {
+    own = new Map();
+    const requireOwn = createRequire(import.meta.url);
+    for (const file of OWN_API) {
+      let exports: Record<string, unknown>;
+      try {
+        exports = requireOwn(ownPath(file)) as Record<string, unknown>;
+      } catch {
+        continue;
+      }
+      for (const [key, v] of Object.entries(exports)) {
+        if ((typeof v === 'function' || (v !== null && typeof v === 'object')) && !own.has(v)) own.set(v, { file, key });
+      }
+    }
+  }
+  return own.get(value);
+}
+
 function functionValue(fn: Function, describe: Describe, busy: Set<Function>): unknown {
   const ref = callbackRef(fn);
   if (ref) return { $green: ref };
+  const api = ownExport(fn);
+  if (api) return { $greenOwn: api };
   let verdict = verdicts.get(fn);
   if (!verdict) {
     try {

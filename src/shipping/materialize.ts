@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { GreenShipError } from '../errors.js';
+import { ownFile } from '../own-files.js';
 import type { Shipped, ShippedFunction, ShippedModule } from './types.js';
 
 const built = new Map<string, Function>();
@@ -186,14 +187,21 @@ async function importOrThrow(url: string, what: string): Promise<Record<string, 
 }
 
 const SHIPPED_VALUE = Buffer.from('$greenFn');
+const OWN_EXPORT = Buffer.from('$greenOwn');
 
 /** Whether serialized bytes may hold a shipped function value: a byte search that lets plain data skip the walk. */
 export function mayHoldShipped(bytes: Uint8Array): boolean {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(SHIPPED_VALUE) !== -1;
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return b.indexOf(SHIPPED_VALUE) !== -1 || b.indexOf(OWN_EXPORT) !== -1;
 }
 
 interface ShippedValueMarker {
   $greenFn: { shipped: ShippedFunction; captured: unknown[] };
+}
+
+/** One of greenthread's own exports, by its module and name (shipping/capture.ts). */
+function isOwnExport(v: unknown): v is { $greenOwn: { file: string; key: string } } {
+  return v !== null && typeof v === 'object' && '$greenOwn' in v && Object.keys(v).length === 1;
 }
 
 function isShippedValue(v: unknown): v is ShippedValueMarker {
@@ -206,6 +214,10 @@ function isShippedValue(v: unknown): v is ShippedValueMarker {
  * (same, changed) value.
  */
 export async function reviveShipped<T>(value: T, depth = 0): Promise<T> {
+  if (isOwnExport(value)) {
+    const { file, key } = value.$greenOwn;
+    return ((await import(ownFile(file).href)) as Record<string, unknown>)[key] as T;
+  }
   if (isShippedValue(value)) {
     const { shipped, captured } = value.$greenFn;
     const fn = await materialize(shipped);

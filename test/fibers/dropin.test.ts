@@ -78,6 +78,20 @@ describe.each(Object.entries(ways))('under %s', (_, argv) => {
     expect(r.status).toBe(0);
   });
 
+  it("the libraries' launchers wrap the caller's function (wait.launchFiber, Sync, fibrous); a child node process gets fibers too", () => {
+    const withLibraries = (app: string) => {
+      const r = spawnSync(process.execPath, argv(app), { cwd: dir, encoding: 'utf8', timeout: 30_000, env: { ...process.env, NODE_PATH: path.join(root, 'node_modules') } });
+      return { status: r.status, out: r.stdout, err: r.stderr };
+    };
+    const r = withLibraries('launchers.cjs');
+    expect(r.err).toBe('');
+    expect(r.out.split('\n').sort()).toEqual(['', 'child fibers', 'sync 9 true', 'sync callback failed later undefined', 'wait.for true 5 ECONNREFUSED']);
+    expect(r.status).toBe(0);
+    const f = withLibraries('fibrous.cjs');
+    expect(f.err).toBe('');
+    expect(f.out).toBe('fibrous undefined [ true, true ]\n');
+  });
+
   it('a fiber left suspended does not keep the process alive', () => {
     const r = run(argv('suspended.cjs'));
     expect(r.err).toBe('');

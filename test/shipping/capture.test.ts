@@ -89,6 +89,10 @@ describe('functions among its values', () => {
     expect(await fx.hubCallbackError()).toEqual(['TypeError', 'boom on the hub']);
   });
 
+  it("greenthread's own functions among the values are the green thread's own", async () => {
+    expect(await fx.ownApiValue()).toBe(true);
+  });
+
   it('functions that capture functions, at any depth', async () => {
     expect(await fx.nested()).toBe(41);
   });
