@@ -683,6 +683,11 @@ class Collector {
     }
     // A script's own var or function (node -e, the REPL) lives on the global object: its value is captured.
     if (!mod && scriptGlobal(name)) return this.capture(name, true, true);
+    // node -e and the REPL make builtin modules globals (fs, path, ...); a worker has no such globals.
+    if (!mod && builtinGlobal(name)) {
+      this.imports.push({ local: name, specifier: `node:${name}`, imported: 'default' });
+      return;
+    }
     // A global, or one looked for with `typeof` (a helper's check for a newer global): the same on the other side.
     if (name in globalThis || use.probed) return;
     if (mod?.cjs && CJS_LOCALS.has(name)) {
@@ -1375,4 +1380,14 @@ function assignedValue(mod: ModuleInfo, id: Acorn.Identifier): Acorn.Expression 
     if (node.start > id.start) break;
   }
   return undefined;
+}
+
+/** A builtin module that node -e or the REPL put on the global object under its name. */
+function builtinGlobal(name: string): boolean {
+  if (!isBuiltin(name) || name.includes('/') || !Object.getOwnPropertyDescriptor(globalThis, name)) return false;
+  try {
+    return (globalThis as Record<string, unknown>)[name] === requireHere(`node:${name}`);
+  } catch {
+    return false;
+  }
 }

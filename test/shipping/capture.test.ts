@@ -130,3 +130,16 @@ describe('under greenthread run (the app is a green thread)', () => {
     expect(second).toBe('ERR_GREEN_CLONE true true');
   }, 60_000);
 });
+
+describe('code without a file', () => {
+  it('node -e: the script\'s own bindings are captured, and the builtin modules it sees as globals are imported', () => {
+    const script = `
+      const { spawn } = require(${JSON.stringify(fixture('../../../dist/index.js'))});
+      const base = 40;
+      function inc(n) { return n + 1; }
+      spawn(() => [inc(base) + 1, fs.existsSync('/'), path.basename('/a/b.txt')]).result.then((v) => console.log(JSON.stringify(v)));`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual([42, true, 'b.txt']);
+  }, 60_000);
+});
