@@ -115,11 +115,18 @@ describe('Future outside a fiber (on the hub)', () => {
   it('Future.task runs the function in a fiber and resolves with its value', async () => {
     expect(await Future.task(bodies.computes).promise()).toBe(499999500000);
     await expect(Future.task(bodies.runaway).promise()).rejects.toBeInstanceOf(RangeError);
-    // A closure ships with copies of what it captures, read when the task starts; what cannot be
-    // copied (here the test's module object, whose method the closure calls) fails the task's future.
+    // A closure ships with copies of what it captures, read when the task starts: a local, and
+    // the module object of the test's bodies, whose functions ship with it.
     const local = 21;
     expect(await Future.task(() => local * 2).promise()).toBe(42);
-    await expect(Future.task(() => bodies.runaway()).promise()).rejects.toBeInstanceOf(gt.GreenClosureError);
+    await expect(Future.task(() => bodies.runaway()).promise()).rejects.toBeInstanceOf(RangeError);
+    // What cannot be copied fails the task's future.
+    const socket = new (class Socket {
+      read() {
+        return 1;
+      }
+    })();
+    await expect(Future.task(() => socket.read()).promise()).rejects.toBeInstanceOf(gt.GreenClosureError);
   });
 
   it('Function.prototype.future exists once greenthread/future is loaded, as with fibers/future', async () => {

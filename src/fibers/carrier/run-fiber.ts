@@ -132,6 +132,21 @@ async function runBody(link: FiberLink, job: FiberJob, seenCmd: number): Promise
     finish(self, EV_THROW, errorToWire(err));
     return self.seenCmd;
   }
+  // The body runs from a macrotask, not from this function's continuation (a
+  // microtask): while it waits on its own loop, promise reactions can then run.
+  return new Promise((resolve, reject) => {
+    setImmediate(() => {
+      try {
+        resolve(callBody(self, fn, job));
+      } catch (err) {
+        reject(err);
+      }
+    });
+  });
+}
+
+/** Calls the fiber's body and hands its end to the runner; returns the last command word it consumed. */
+function callBody(self: FiberSelf, fn: Function, job: FiberJob): number {
   if (job.futureProto) enableFunctionPrototype();
   setSelf(self);
   setBeforePark(releaseRunner);
