@@ -60,7 +60,7 @@ describe.each(Object.entries(ways))('under %s', (_, argv) => {
   it("callbacks on a fiber's own event loop resume it (fiber.run from a timer and from a promise, throwInto, a local Future)", () => {
     const r = run(argv('own-loop.cjs'));
     expect(r.err).toBe('');
-    expect(r.out).toBe('run returned undefined\nslept 5 thrown in by a callback future true promise\n');
+    expect(r.out).toBe('run returned undefined\nslept 50 thrown in by a callback future true promise\n');
     expect(r.status).toBe(0);
   });
 
