@@ -394,7 +394,7 @@ describe('greenthread top', () => {
 
 describe('diagnostics_channel and NODE_DEBUG', () => {
   const expected = [
-    { channel: 'patch', options: { childProcess: true }, version: 1 },
+    { channel: 'patch', options: { childProcess: true, fibers: true }, version: 1 },
     { channel: 'spawn', id: 1, name: 'napper' },
     { channel: 'park', id: 1, op: 'SLEEP', call: 'sleep', timeout: 20 },
     { channel: 'resume', id: 1, op: 'SLEEP', status: 'ok' },
@@ -416,7 +416,7 @@ describe('diagnostics_channel and NODE_DEBUG', () => {
     const r = await run([fixture('channels.mjs')], { NODE_DEBUG: 'greenthread' });
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('GREENTHREAD ')).map((l) => l.replace(/^GREENTHREAD \d+: /, ''));
     expect(lines).toEqual([
-      'patch {"childProcess":true} (version 1)',
+      'patch {"childProcess":true,"fibers":true} (version 1)',
       'spawn 1 (napper)',
       expect.stringMatching(/^run 1 \(napper\) on carrier \d+$/),
       'park 1 on sleep',
