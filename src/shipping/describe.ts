@@ -29,44 +29,9 @@ import { NO_USE, usesOf, walk, type Use } from './usage.js';
 import { copiesFaithfully, describeValue } from './faithful.js';
 import { rebuiltDescriptor } from './materialize.js';
 import type { ShippedFunction, ShippedModule } from './types.js';
+import { aligned, toPath, writtenFile } from './placement.js';
+import type { Definition, ModuleInfo, Reference, Scope, ScopeManager, Variable } from './scopes.js';
 import { OWN_DIRS } from '../own-files.js';
-
-// The subset of eslint-scope we use (the package ships no types).
-interface ScopeManager {
-  scopes: Scope[];
-  globalScope: Scope;
-  acquire(node: Acorn.Node): Scope | null;
-}
-interface Scope {
-  type: string;
-  /** The nearest function (or module, or global) scope: where `var`s of this scope live. */
-  variableScope: Scope;
-  block: Acorn.AnyNode;
-  set: Map<string, Variable>;
-  through: Reference[];
-  childScopes: Scope[];
-}
-interface Variable {
-  name: string;
-  scope: Scope;
-  defs: Definition[];
-  references: Reference[];
-}
-interface Definition {
-  type: string;
-  name: Acorn.Identifier;
-  node: Acorn.AnyNode;
-  parent: Acorn.AnyNode | null;
-}
-interface Reference {
-  identifier: Acorn.Identifier;
-  resolved: Variable | null;
-  /** The write of a declaration's initializer. */
-  init?: boolean;
-  /** The scope the reference is made in. */
-  from: Scope;
-  isWrite(): boolean;
-}
 
 const requireHere = createRequire(import.meta.url);
 
@@ -77,13 +42,6 @@ function lib(): NonNullable<typeof tools> {
 }
 
 
-function toPath(file: string): string | undefined {
-  try {
-    return file.startsWith('file:') ? fileURLToPath(file) : file;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Where greenthread was called from: the first stack frame outside greenthread's
@@ -320,22 +278,6 @@ function parseLoose(text: string): Acorn.Program {
   }
 }
 
-interface ModuleInfo {
-  file: string;
-  url: string;
-  /** The path as messages show it. */
-  display: string;
-  /** The text that was parsed (types stripped for TypeScript). */
-  text: string;
-  /** `text` is V8's source after a loader's transform: lines map back through the source map. */
-  compiled?: boolean;
-  cjs: boolean;
-  sm: ScopeManager;
-  /** Module scope, or the CommonJS wrapper's function scope. */
-  top: Scope;
-  /** Offsets where each line starts, made when first needed. */
-  lineStarts?: number[];
-}
 
 const modules = new Map<string, { mtimeMs: number; info: ModuleInfo }>();
 const TS_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.tsx']);
@@ -1253,90 +1195,11 @@ function scriptGlobal(name: string): boolean {
   return !!d && !d.configurable && name !== 'NaN' && name !== 'Infinity' && name !== 'undefined';
 }
 
-/** 1-based line and 0-based column of `offset` in the module's text. */
-function positionOf(mod: ModuleInfo, offset: number): { line: number; column: number } {
-  const starts = (mod.lineStarts ??= lineStarts(mod.text));
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return { line: lo + 1, column: offset - starts[lo] };
-}
 
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  return starts;
-}
 
-/**
- * Where `text` (found at `offset` of the module's text) sits in the file the
- * user wrote. For a module a loader compiled (tsx), positions come from its
- * source map, and the text is laid out again so that each token that starts
- * a line of the file starts that line here too: then stack traces of the
- * rebuilt code name the file's own lines and columns. Breaks go only where
- * they cannot change the meaning (not within a template's text, not after
- * `return` and its kin, not before a postfix `++` or `=>`).
- */
-function aligned(mod: ModuleInfo, text: string, offset: number, target = mod.file): { text: string; line: number; column: number } {
-  const start = positionOf(mod, offset);
-  const map = sourceMapOf(mod);
-  if (!map) return { text, ...start };
-  const original = (line: number, column: number): { line: number; column: number } | undefined => {
-    const e = map.findEntry(line - 1, column) as { originalLine?: number; originalColumn?: number; originalSource?: string };
-    if (e?.originalLine === undefined || !e.originalSource || toPath(e.originalSource) !== toPath(target)) return undefined;
-    return { line: e.originalLine + 1, column: e.originalColumn ?? 0 };
-  };
-  const first = original(start.line, start.column) ?? start;
-  let tokens: Acorn.Token[];
-  try {
-    tokens = [...lib().acorn.tokenizer(text, { ecmaVersion: 'latest', locations: true, allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true })];
-  } catch {
-    return { text, ...first };
-  }
-  let out = '';
-  let line = first.line;
-  let end = 0;
-  let previous: Acorn.Token | undefined;
-  for (const token of tokens) {
-    const loc = token.loc!.start;
-    const at = previous && mayBreakBefore(previous, token) ? original(start.line + loc.line - 1, loc.line === 1 ? start.column + loc.column : loc.column) : undefined;
-    if (at && at.line > line) {
-      out += '\n'.repeat(at.line - line) + ' '.repeat(at.column);
-      line = at.line;
-    } else {
-      const gap = text.slice(end, token.start);
-      out += gap;
-      line += countNewlines(gap);
-    }
-    const own = text.slice(token.start, token.end);
-    out += own;
-    line += countNewlines(own);
-    end = token.end;
-    previous = token;
-  }
-  return { text: out + text.slice(end), ...first };
-}
 
-const NO_BREAK_AFTER = new Set(['return', 'throw', 'break', 'continue', 'yield', 'async', 'let']);
 
-function mayBreakBefore(previous: Acorn.Token, token: Acorn.Token): boolean {
-  const label = token.type.label;
-  // Inside a template's text, and the restricted productions of automatic semicolon insertion.
-  if (label === 'template' || label === '`' || label === '${' || label === '++/--' || label === '=>') return false;
-  const before = previous.type.label;
-  if (before === '`' || before === 'template') return false;
-  return !(NO_BREAK_AFTER.has(before) || (before === 'name' && NO_BREAK_AFTER.has(String((previous as { value?: unknown }).value))));
-}
 
-function countNewlines(text: string): number {
-  let n = 0;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
-  return n;
-}
 
 /** An arrow function (the whole of `ast`) that uses the `this` of the function around it. */
 function usesOuterThis(ast: Acorn.Program): boolean {
@@ -1350,28 +1213,7 @@ function usesOuterThis(ast: Acorn.Program): boolean {
   return false;
 }
 
-function sourceMapOf(mod: ModuleInfo): ReturnType<typeof findSourceMap> | undefined {
-  try {
-    return mod.compiled ? findSourceMap(mod.file) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
-/**
- * The file the user wrote, when the module is the output of a compiler whose
- * source map names another file (tsc's app.js for app.ts, with
- * --enable-source-maps): stack traces of the rebuilt code then name that file.
- */
-function writtenFile(mod: ModuleInfo | undefined, offset: number | undefined): string | undefined {
-  if (!mod || offset === undefined || offset < 0) return undefined;
-  const map = sourceMapOf(mod);
-  if (!map) return undefined;
-  const start = positionOf(mod, offset);
-  const e = map.findEntry(start.line - 1, start.column) as { originalSource?: string };
-  const file = e?.originalSource ? toPath(e.originalSource) : undefined;
-  return file && isAbsolute(file) && file !== mod.file && existsSync(file) ? file : undefined;
-}
 
 /** The expression assigned to `id` by the `id = expression` it is the target of, if any. */
 function assignedValue(mod: ModuleInfo, id: Acorn.Identifier): Acorn.Expression | undefined {
