@@ -57,11 +57,15 @@ interface InternalProperty {
 
 // The last function asked about keeps its remote objects, so that reading its
 // closure right after finding where it is defined (a spawn of a new closure)
-// costs one round instead of three.
+// costs one round instead of three. They hold the function and what it
+// captures: they are let go at the next turn of the event loop.
 let last: { fn: WeakRef<Function>; internal: InternalProperty[] } | undefined;
+let releasing: NodeJS.Timeout | undefined;
 
 function release(s: InspectorSession): void {
   last = undefined;
+  clearTimeout(releasing);
+  releasing = undefined;
   try {
     ask(s, 'Runtime.releaseObjectGroup', { objectGroup: GROUP });
   } catch {
@@ -83,6 +87,7 @@ export function withFunction<T>(s: InspectorSession, fn: Function, body: (intern
       const { result } = ask(s, 'Runtime.evaluate', { expression: `globalThis.${PROBE}`, objectGroup: GROUP });
       const props = ask(s, 'Runtime.getProperties', { objectId: result.objectId, ownProperties: true });
       last = { fn: new WeakRef(fn), internal: (props.internalProperties as InternalProperty[] | undefined) ?? [] };
+      releasing = setTimeout(() => release(s), 0).unref();
     } catch (e) {
       release(s);
       throw e;
