@@ -251,7 +251,8 @@ describe('Fiber: I/O and the hub', () => {
 
   it('resuming from a callback on the fiber\'s own loop (node-fibers\' sleep): its loop turns while it yields (deasync)', async () => {
     const f = Fiber(bodies.nodeFibersSleep);
-    expect(f.run(5)).toBeUndefined(); // the yield
+    // Long enough that the runner sees the yield before the timer resumes the fiber, also on a loaded machine.
+    expect(f.run(200)).toBeUndefined(); // the yield
     await until(() => !f.started, 'the timer to resume the fiber and the fiber to end');
   });
 
