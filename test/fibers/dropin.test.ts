@@ -29,6 +29,9 @@ function run(args: string[]) {
 const ways = { 'greenthread run': (app: string) => [cli, 'run', app], '--import greenthread/register': (app: string) => ['--import', 'greenthread/register', app] };
 const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
 const esmHooks = major > 22 || (major === 22 && minor >= 15);
+// Node 26 no longer lists a pending fs.readFile among process.getActiveResourcesInfo(): a fiber
+// waiting on its own loop for one is not resumed there (README: Moving off node-fibers).
+const fsWaitsOnOwnLoop = major < 26;
 
 describe.each(Object.entries(ways))('under %s', (_, argv) => {
   it("require('fibers') and require('fibers/future') load the shim, in the app's carrier and in its fibers", () => {
@@ -71,14 +74,14 @@ describe.each(Object.entries(ways))('under %s', (_, argv) => {
     expect(r.status).toBe(0);
   });
 
-  it('wait.for, sync and fibrous wait inside fibers; a future outliving the main module still calls back', () => {
+  it.runIf(fsWaitsOnOwnLoop)('wait.for, sync and fibrous wait inside fibers; a future outliving the main module still calls back', () => {
     const r = spawnSync(process.execPath, argv('libraries.cjs'), { cwd: dir, encoding: 'utf8', timeout: 30_000, env: { ...process.env, NODE_PATH: path.join(root, 'node_modules') } });
     expect(r.stderr).toBe('');
     expect(r.stdout.split('\n').sort()).toEqual(['', 'fibrous undefined true', 'sync true', 'wait.for true slept']);
     expect(r.status).toBe(0);
   });
 
-  it("the libraries' launchers wrap the caller's function (wait.launchFiber, Sync, fibrous); a child node process gets fibers too", () => {
+  it.runIf(fsWaitsOnOwnLoop)("the libraries' launchers wrap the caller's function (wait.launchFiber, Sync, fibrous); a child node process gets fibers too", () => {
     const withLibraries = (app: string) => {
       const r = spawnSync(process.execPath, argv(app), { cwd: dir, encoding: 'utf8', timeout: 30_000, env: { ...process.env, NODE_PATH: path.join(root, 'node_modules') } });
       return { status: r.status, out: r.stdout, err: r.stderr };
