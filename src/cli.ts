@@ -6,9 +6,9 @@
  *   greenthread top <pid> [--interval ms] [--once]
  *
  * The main thread becomes the hub and app.js runs as green thread 0, with
- * process.argv as node would give it. Node flags (--import tsx, ...) go before
- * the command: `node --import tsx $(which greenthread) run app.ts`; carriers
- * inherit them.
+ * process.argv as node would give it. Node's own options given to `run`
+ * (`greenthread run --import tsx app.ts`) start it again under them, as
+ * `node --import tsx greenthread run app.ts` would; carriers inherit them.
  *
  * Runs on the hub (main thread).
  */
@@ -47,6 +47,9 @@ Options (before the app path):
   -h, --help           this text
   -v, --version        print the version
 
+Node's own options given here (--import tsx, -r, --enable-source-maps,
+--conditions=..., ...) reach node, the hub and every carrier.
+
 greenthread top shows the green threads of a process started with
 --inspect-green, redrawn every --interval ms (default 1000) on a terminal;
 --once (or a stdout that is not a terminal) prints one snapshot.
@@ -79,10 +82,18 @@ function main(argv: string[]): void {
 
   // Options end at the app path: everything after it belongs to the app.
   let split = 0;
+  const own: string[] = [];
+  const forNode: string[] = [];
   while (split < rest.length && rest[split]!.startsWith('-')) {
-    const takesValue = rest[split] === '--min-carriers' || rest[split] === '--max-carriers' || rest[split] === '--processes';
-    split += takesValue ? 2 : 1;
+    const arg = rest[split]!;
+    const name = arg.split('=')[0]!;
+    const takesValue = !arg.includes('=') && (OWN_WITH_VALUE.has(name) || NODE_WITH_VALUE.has(name));
+    const words = rest.slice(split, split + (takesValue ? 2 : 1));
+    if (!OWN_OPTIONS.has(name) && !process.allowedNodeEnvironmentFlags.has(name) && !COMMAND_LINE_ONLY.has(name)) fail(`unknown option '${arg}'`);
+    (OWN_OPTIONS.has(name) ? own : forNode).push(...words);
+    split += words.length;
   }
+  if (forNode.length) return rerunUnder(forNode, [...own, ...rest.slice(split)]);
   let values: {
     'min-carriers'?: string;
     'max-carriers'?: string;
@@ -92,7 +103,7 @@ function main(argv: string[]): void {
     help?: boolean;
   };
   // parseArgs has no optional values: a bare --no-patch means every module.
-  const optionArgs = rest.slice(0, split).map((a) => (a === '--no-patch' ? '--no-patch=all' : a));
+  const optionArgs = own.map((a) => (a === '--no-patch' ? '--no-patch=all' : a));
   try {
     ({ values } = parseArgs({
       args: optionArgs,
@@ -139,6 +150,41 @@ function main(argv: string[]): void {
     return;
   }
   run(app, rest.slice(split + 1), options);
+}
+
+const OWN_OPTIONS = new Set(['--min-carriers', '--max-carriers', '--processes', '--no-patch', '--inspect-green', '--help', '-h']);
+const OWN_WITH_VALUE = new Set(['--min-carriers', '--max-carriers', '--processes']);
+/** Node options that node takes on its command line only (not in NODE_OPTIONS, so not in allowedNodeEnvironmentFlags). */
+const COMMAND_LINE_ONLY = new Set(['--env-file', '--env-file-if-exists']);
+/** Node options whose value is the next word when not given with `=`. */
+const NODE_WITH_VALUE = new Set([
+  '--import', '--require', '-r', '--loader', '--experimental-loader', '--conditions', '-C', '--env-file',
+  '--title', '--inspect-port', '--dns-result-order', '--unhandled-rejections', '--input-type', '--stack-size',
+]);
+
+/**
+ * `greenthread run <node options> ...`: this process runs again as
+ * `node <node options> greenthread run ...`, so that node, the hub and the
+ * carriers (which inherit node's options) all get them. Signals reach it;
+ * its exit is this process's.
+ */
+function rerunUnder(nodeOptions: string[], runArgs: string[]): void {
+  if (process.env.GREENTHREAD_RERUN === '1') fail(`unknown option '${nodeOptions[0]}'`);
+  void import('node:child_process').then(({ spawn }) => {
+    const child = spawn(process.execPath, [...process.execArgv, ...nodeOptions, process.argv[1]!, 'run', ...runArgs], {
+      stdio: 'inherit',
+      env: { ...process.env, GREENTHREAD_RERUN: '1' },
+    });
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR2'] as const) process.on(signal, () => child.kill(signal));
+    child.on('error', (err) => fail(`cannot start node with ${nodeOptions.join(' ')}: ${err.message}`));
+    child.on('exit', (code, signal) => {
+      if (signal) {
+        process.removeAllListeners(signal);
+        process.kill(process.pid, signal);
+      }
+      process.exit(code ?? 1);
+    });
+  });
 }
 
 interface RunOptions {

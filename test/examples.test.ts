@@ -105,7 +105,7 @@ describe('examples', () => {
   });
 
   it('typescript app through tsx', () => {
-    const r = run(['--import', 'tsx', cli, 'run', 'examples/typescript/app.ts']);
+    const r = run([cli, 'run', '--import', 'tsx', 'examples/typescript/app.ts']);
     expect(r.err).toBe('');
     expect(r.out).toMatch(/resize \(120 ms\) done on a \d+-core machine/);
     expect(r.out).toMatch(/upload \(80 ms\) done/);

@@ -1,6 +1,6 @@
 // TypeScript through tsx: carriers inherit the loader, so typed functions ship.
 //
-//   node --import tsx node_modules/.bin/greenthread run examples/typescript/app.ts
+//   npx greenthread run --import tsx examples/typescript/app.ts
 import { spawn, sleep } from 'greenthread';
 import { cpus } from 'node:os';
 

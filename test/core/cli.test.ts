@@ -84,6 +84,20 @@ describe('greenthread run', () => {
     expect(r.status).toBe(0);
   });
 
+  it("takes node's own options after run (--import tsx, --enable-source-maps), for the hub and the carriers, and passes on the exit status", () => {
+    const r = run([cli, 'run', '--import', 'tsx', '--enable-source-maps', '--min-carriers', '1', fixture('app-ts.ts')]);
+    expect(r.stderr).toBe('');
+    expect(json(r.lines[0])).toEqual([
+      { label: 'job-1', host: true },
+      { label: 'job-2', host: true },
+    ]);
+    expect(r.status).toBe(0);
+    const exits = run([cli, 'run', '--enable-source-maps', fixture('app-exit.mjs')]);
+    const plain = run([cli, 'run', fixture('app-exit.mjs')]);
+    expect(exits.status).toBe(plain.status);
+    expect(exits.stdout).toBe(plain.stdout);
+  });
+
   it('lets a green thread spawn the functions shipped with it (TypeScript, nested)', () => {
     const r = run(['--import', 'tsx', fixture('respawn.ts')]);
     expect(r.stderr).toBe('');
