@@ -152,6 +152,10 @@ function main(argv: string[]): void {
   run(app, rest.slice(split + 1), options);
 }
 
+// Set for the run started again under node's options (rerunUnder); not passed on to the app's own children.
+const rerun = process.env.GREENTHREAD_RERUN === '1';
+delete process.env.GREENTHREAD_RERUN;
+
 const OWN_OPTIONS = new Set(['--min-carriers', '--max-carriers', '--processes', '--no-patch', '--inspect-green', '--help', '-h']);
 const OWN_WITH_VALUE = new Set(['--min-carriers', '--max-carriers', '--processes']);
 /** Node options that node takes on its command line only (not in NODE_OPTIONS, so not in allowedNodeEnvironmentFlags). */
@@ -169,7 +173,7 @@ const NODE_WITH_VALUE = new Set([
  * its exit is this process's.
  */
 function rerunUnder(nodeOptions: string[], runArgs: string[]): void {
-  if (process.env.GREENTHREAD_RERUN === '1') fail(`unknown option '${nodeOptions[0]}'`);
+  if (rerun) fail(`unknown option '${nodeOptions[0]}'`);
   void import('node:child_process').then(({ spawn }) => {
     const child = spawn(process.execPath, [...process.execArgv, ...nodeOptions, process.argv[1]!, 'run', ...runArgs], {
       stdio: 'inherit',
