@@ -9,11 +9,11 @@
  *
  * Runs on every thread; does something only in a carrier running a fiber.
  */
-import { createRequire } from 'node:module';
 import { carrierBackend } from '../backend.js';
 import { errorFromWire, type WireError } from '../errors.js';
 import { fiberCodes, fibersError } from './errors.js';
 import { pendingWork } from './pending.js';
+import { loopTurner } from '../deasync.js';
 import { holdsHandles, refuseBetweenCarriers, reviveIncoming } from './handles.js';
 import {
   CMD_RESET,
@@ -135,24 +135,6 @@ export function yieldFrom(self: FiberSelf, value: unknown): unknown {
     throw self.zombie;
   }
   throw new Error(`fiber command ${cmd} is unknown; this is a bug in greenthread`);
-}
-
-type LoopTurner = { loopWhile(pred: () => boolean): void };
-let turner: LoopTurner | null | undefined;
-
-/** The optional deasync package, which turns this thread's event loop from inside a call. */
-function loopTurner(): LoopTurner | null {
-  if (turner === undefined) {
-    turner = null;
-    if (!process.env.GREENTHREAD_NO_DEASYNC) {
-      try {
-        turner = createRequire(import.meta.url)('deasync') as LoopTurner;
-      } catch {
-        // Not installed, or no build for this platform: the warning below says what then.
-      }
-    }
-  }
-  return turner;
 }
 
 /** How often the loop wakes to look for a runner's command while a fiber yields on it. */

@@ -21,31 +21,13 @@
  * Runs on the hub only.
  */
 import dns from 'node:dns';
-import { createRequire } from 'node:module';
 import type { ChildReply, ChildRequest } from '../channel/child.js';
+import { loopTurner } from '../deasync.js';
 import { startChild } from './spawner.js';
-
-type Deasync = { loopWhile(pred: () => boolean): void };
-const requireHere = createRequire(import.meta.url);
-let deasync: Deasync | null | undefined;
-
-function load(): Deasync | null {
-  if (deasync === undefined) {
-    deasync = null;
-    if (!process.env.GREENTHREAD_NO_DEASYNC) {
-      try {
-        deasync = requireHere('deasync') as Deasync;
-      } catch {
-        // optional dependency not installed (or no build for this platform)
-      }
-    }
-  }
-  return deasync;
-}
 
 /** Whether the optional deasync is installed (and not turned off). */
 export function hasDeasync(): boolean {
-  return load() !== null;
+  return loopTurner() !== null;
 }
 
 /** Calls waiting under deasync right now (0 or 1, see above). */
@@ -56,12 +38,12 @@ let waiting = 0;
  * deasync is installed and no other call is already waiting under it.
  */
 export function canWaitOnHub(): boolean {
-  return waiting === 0 && load() !== null;
+  return waiting === 0 && loopTurner() !== null;
 }
 
 /** Waits for `start`'s callback while the hub's loop runs; undefined when deasync is missing. */
 function waitOnHub<T>(start: (done: (err: unknown, value?: T) => void) => void): { value: T } | undefined {
-  const d = load();
+  const d = loopTurner();
   if (!d || waiting > 0) return undefined;
   let settled = false;
   let error: unknown;
