@@ -22,10 +22,12 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(args: string[]) {
-  const r = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+function run(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const r = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', timeout: 30_000, env });
   return { status: r.status, out: r.stdout, err: r.stderr };
 }
+/** With the repository's node_modules (wait.for, sync, fibrous) on NODE_PATH. */
+const withLibraries = (args: string[]) => run(args, { ...process.env, NODE_PATH: path.join(root, 'node_modules') });
 const ways = { 'greenthread run': (app: string) => [cli, 'run', app], '--import greenthread/register': (app: string) => ['--import', 'greenthread/register', app] };
 const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
 const esmHooks = major > 22 || (major === 22 && minor >= 15);
@@ -68,29 +70,25 @@ describe.each(Object.entries(ways))('under %s', (_, argv) => {
   });
 
   it('without deasync, a fiber waiting on its own loop gets a warning, and does not hold the process', () => {
-    const r = spawnSync(process.execPath, argv('own-loop.cjs'), { cwd: dir, encoding: 'utf8', timeout: 30_000, env: { ...process.env, GREENTHREAD_NO_DEASYNC: '1' } });
-    expect(r.stderr).toMatch(/ERR_GREEN_FIBER_STUCK/);
-    expect(r.stdout).toBe('run returned undefined\n');
+    const r = run(argv('own-loop.cjs'), { ...process.env, GREENTHREAD_NO_DEASYNC: '1' });
+    expect(r.err).toMatch(/ERR_GREEN_FIBER_STUCK/);
+    expect(r.out).toBe('run returned undefined\n');
     expect(r.status).toBe(0);
   });
 
   it.runIf(fsWaitsOnOwnLoop)('wait.for, sync and fibrous wait inside fibers; a future outliving the main module still calls back', () => {
-    const r = spawnSync(process.execPath, argv('libraries.cjs'), { cwd: dir, encoding: 'utf8', timeout: 30_000, env: { ...process.env, NODE_PATH: path.join(root, 'node_modules') } });
-    expect(r.stderr).toBe('');
-    expect(r.stdout.split('\n').sort()).toEqual(['', 'fibrous undefined true', 'sync true', 'wait.for true slept']);
+    const r = withLibraries(argv('libraries.cjs'));
+    expect(r.err).toBe('');
+    expect(r.out.split('\n').sort()).toEqual(['', 'fibrous undefined true', 'sync true', 'wait.for true slept']);
     expect(r.status).toBe(0);
   });
 
   it.runIf(fsWaitsOnOwnLoop)("the libraries' launchers wrap the caller's function (wait.launchFiber, Sync, fibrous); a child node process gets fibers too", () => {
-    const withLibraries = (app: string) => {
-      const r = spawnSync(process.execPath, argv(app), { cwd: dir, encoding: 'utf8', timeout: 30_000, env: { ...process.env, NODE_PATH: path.join(root, 'node_modules') } });
-      return { status: r.status, out: r.stdout, err: r.stderr };
-    };
-    const r = withLibraries('launchers.cjs');
+    const r = withLibraries(argv('launchers.cjs'));
     expect(r.err).toBe('');
     expect(r.out.split('\n').sort()).toEqual(['', 'child fibers', 'sync 9 true', 'sync callback failed later undefined', 'wait.for true 5 ECONNREFUSED']);
     expect(r.status).toBe(0);
-    const f = withLibraries('fibrous.cjs');
+    const f = withLibraries(argv('fibrous.cjs'));
     expect(f.err).toBe('');
     expect(f.out).toBe('fibrous undefined [ true, true ]\n');
   });
